@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/config/enums.h"
+
+namespace moe {
+
+/// Token stream options (`[stream]`).
+struct StreamConfig {
+    StreamKind kind;
+    int domains;                  ///< K domains (clusters) or teacher buckets (zipf)
+    double zipf;                  ///< clusters: domain-frequency exponent (0 = uniform); zipf: vocabulary exponent
+    int vocab;                    ///< V token ids (zipf stream)
+    double separation;            ///< norm of each cluster centre
+    double spread;                ///< expected norm of a token's offset from its centre
+    std::vector<int64_t> driftAt; ///< steps at which the domain mixture is re-drawn
+    int seqLen;                   ///< tokens per sequence for sequence-wise losses (0 = the whole batch)
+    std::string path;             ///< dumped stream file
+};
+
+/// The MoE layer and its teacher (`[model]`).
+struct ModelConfig {
+    int width;          ///< d
+    int experts;        ///< E routed experts
+    int hidden;         ///< h, expert hidden width
+    int out;            ///< d_out (0 = width)
+    ExpertKind expertKind;
+    int sharedExperts;
+    int nullExperts;
+    int teacherHidden;  ///< hidden width of each domain's teacher MLP
+};
+
+/// Router options (`[router]`), ROUTING.md §1-§2 and §6.
+struct RouterConfig {
+    RouterKind kind;
+    int k;
+    double capacityFactor;  ///< 0 = dropless
+    int minCapacity;
+    Priority priority;
+    WeightNorm weightNorm;  ///< Auto resolves to None for k = 1 and TopK for k > 1
+    double weightScale;
+    ScoreFunc scores;
+    SecondExpert secondExpert;
+    NoiseKind noise;
+    double jitterEps;       ///< Switch jitter: X *= U(1 - eps, 1 + eps)
+    double noiseStd;        ///< sigma of gaussian logit noise
+    Precision precision;
+    int slots;
+    Balance balance;
+    double biasRate;        ///< gamma of the aux-loss-free bias update
+    double temperature;
+    int groups;             ///< DeepSeek-V3 n_group (1 = no group limit)
+    int topkGroup;          ///< DeepSeek-V3 topk_group
+
+    /// weight_norm with Auto resolved (ROUTING.md §1.5 default).
+    WeightNorm effectiveWeightNorm() const {
+        if (weightNorm != WeightNorm::Auto) return weightNorm;
+        return k == 1 ? WeightNorm::None : WeightNorm::TopK;
+    }
+};
+
+/// Balancing-loss coefficients (`[loss]`, 0 = off), ROUTING.md §5.
+struct LossConfig {
+    double aux;
+    bool auxFirstChoice;
+    double z;
+    double importance;
+    double load;
+    double seqAux;
+};
+
+/// Training (`[train]`).
+struct TrainConfig {
+    int64_t steps;
+    int tokens;  ///< T per step
+    double lr;
+    Optimizer optimizer;
+    double beta1;
+    double beta2;
+    double adamEps;
+    int threads;  ///< 0 = all cores
+};
+
+/// Trace output (`[trace]`).
+struct TraceConfig {
+    int every;          ///< record every N steps
+    int snapshotEvery;  ///< per-token snapshots every N steps (0 = off)
+    int flushEvery;     ///< flush to disk at least every N recorded steps
+    int compression;    ///< gzip level 0-9
+};
+
+/// A whole scenario: what the option table (core/config/options.h) fills from an INI file and
+/// the command line. There are no defaults here: the option table is their only source.
+struct ScenarioConfig {
+    uint64_t seed;
+    StreamConfig stream;
+    ModelConfig model;
+    RouterConfig router;
+    LossConfig loss;
+    TrainConfig train;
+    TraceConfig trace;
+    std::string scenarioText;  ///< the full INI text that ran, defaults included
+    std::string sourceName;    ///< file the scenario came from (for messages); empty if none
+};
+
+}  // namespace moe
