@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+#include "core/stream/stream_factory.h"
+
+#include "core/stream/clusters_stream.h"
+#include "core/stream/zipf_stream.h"
+#include "core/util/assert.h"
+#include "core/util/rng.h"
+
+#include <stdexcept>
+
+namespace moe {
+
+std::unique_ptr<TokenStream> makeStream(const StreamConfig& cfg, int width, int tokensPerStep,
+                                        uint64_t seed) {
+    switch (cfg.kind) {
+        case StreamKind::Clusters:
+            return std::make_unique<ClustersStream>(cfg, width, tokensPerStep,
+                                                    Rng::derive(seed, "stream.init"),
+                                                    Rng::derive(seed, "stream"));
+        case StreamKind::Zipf:
+            return std::make_unique<ZipfStream>(cfg, width, tokensPerStep,
+                                                Rng::derive(seed, "stream.init"),
+                                                Rng::derive(seed, "stream"));
+        case StreamKind::Dumped:
+            throw std::invalid_argument("stream.kind = dumped is not available in this version");
+        default:
+            MOELAB_ASSERT(false, "unknown StreamKind");
+    }
+    return nullptr;
+}
+
+}  // namespace moe

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/stream/token_batch.h"
+
+#include <cstdint>
+
+namespace moe {
+
+/// A source of token batches, one per training step. Batches are produced in order: `next` is
+/// called with non-decreasing steps, and each call advances the stream's random state, so the
+/// same seed and the same sequence of calls give the same batches.
+class TokenStream {
+public:
+    virtual ~TokenStream() = default;
+
+    /// The batch for `step`: x [T, width()], domain [T] when nDomains() > 0 (else empty),
+    /// tokenId [T] for vocabulary streams (else empty), seqLen > 0.
+    virtual TokenBatch next(int64_t step) = 0;
+
+    /// d, the width of each token.
+    virtual int width() const = 0;
+
+    /// Number of distinct domain labels (labels are in [0, nDomains())); 0 if the stream has none.
+    virtual int nDomains() const = 0;
+};
+
+}  // namespace moe
