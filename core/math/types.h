@@ -2,6 +2,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <cmath>
 #include <cstdint>
 
 namespace moe {
@@ -23,5 +24,9 @@ using RowVector = Eigen::Matrix<Scalar, 1, Eigen::Dynamic>;
 using IndexMatrix = Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using MaskMatrix = Eigen::Matrix<uint8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using DoubleVector = Eigen::VectorXd;
+
+/// Exact test for zero (a coefficient that switches a term off, an empty count), spelled out so
+/// that -Wfloat-equal keeps flagging accidental float comparisons elsewhere.
+inline bool isExactlyZero(double x) { return std::fpclassify(x) == FP_ZERO; }
 
 }  // namespace moe

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+#include "core/routing/token_choice_router.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "core/math/functions.h"
+#include "core/math/precision.h"
+#include "core/math/products.h"
+#include "core/routing/balancing.h"
+#include "core/routing/selection.h"
+#include "core/util/assert.h"
+
+namespace moe {
+namespace {
+
+/// ROUTING.md §1.5: weight-normalising sums are clamped below by float epsilon.
+constexpr Scalar kSumFloor = std::numeric_limits<float>::epsilon();
+
+Scalar sign(Scalar x) { return static_cast<Scalar>((x > 0) - (x < 0)); }
+
+}  // namespace
+
+TokenChoiceRouter::TokenChoiceRouter(const RouterConfig& router, const LossConfig& loss, Matrix w)
+    : m_config(router), m_lossConfig(loss), m_weight("router.w", std::move(w)) {
+    m_bias = Vector::Zero(m_weight.value.cols());
+}
+
+const RoutingDecision& TokenChoiceRouter::route(const Matrix& x, const RouteContext& ctx) {
+    MOELAB_ASSERT(x.cols() == m_weight.value.rows(), "token width differs from router width");
+    const bool train = ctx.training;
+    // Switch jitter multiplies the router's input, not the logits (Fedus et al. 2021, §2.4).
+    if (train && m_config.noise == NoiseKind::Jitter) {
+        MOELAB_ASSERT(ctx.rng, "jitter needs a random stream");
+        m_jitter.resize(x.rows(), x.cols());
+        const double eps = m_config.jitterEps;
+        for (Eigen::Index i = 0; i < m_jitter.size(); ++i)
+            m_jitter.data()[i] = static_cast<Scalar>(ctx.rng->uniform(1.0 - eps, 1.0 + eps));
+        m_logits = chunkedProduct((x.array() * m_jitter.array()).matrix(), m_weight.value);
+    } else {
+        m_jitter.resize(0, 0);
+        m_logits = chunkedProduct(x, m_weight.value);
+    }
+    if (train && (m_config.noise == NoiseKind::Gaussian || m_config.noise == NoiseKind::Gumbel)) {
+        MOELAB_ASSERT(ctx.rng, "logit noise needs a random stream");
+        const bool gumbel = m_config.noise == NoiseKind::Gumbel;
+        for (Eigen::Index i = 0; i < m_logits.size(); ++i) {
+            const double n = gumbel ? ctx.rng->gumbel() : m_config.noiseStd * ctx.rng->normal();
+            m_logits.data()[i] += static_cast<Scalar>(n);
+        }
+    }
+    // Low-precision routers round the logits as used for scoring, noise included.
+    roundInPlace(m_logits, m_config.precision);
+    routeFromLogits(ctx);
+    return m_decision;
+}
+
+const RoutingDecision& TokenChoiceRouter::routeLogits(const Matrix& logits,
+                                                      const RouteContext& ctx) {
+    MOELAB_ASSERT(logits.cols() == m_bias.size(), "logits width differs from expert count");
+    m_jitter.resize(0, 0);
+    m_logits = logits;
+    roundInPlace(m_logits, m_config.precision);
+    routeFromLogits(ctx);
+    return m_decision;
+}
+
+void TokenChoiceRouter::routeFromLogits(const RouteContext& ctx) {
+    const auto nTokens = static_cast<int>(m_logits.rows());
+    const auto nExperts = static_cast<int>(m_logits.cols());
+    const int k = m_config.k;
+    RoutingDecision& d = m_decision;
+    d.nTokens = nTokens;
+    d.nExperts = nExperts;
+    d.k = k;
+
+    // §1.1 scores s (unbiased) and p = softmax(L) for the losses and router entropy.
+    d.probs = softmaxRows(m_logits);
+    roundInPlace(d.probs, m_config.precision);
+    if (m_config.scores == ScoreFunc::Softmax) {
+        d.scores = d.probs;
+    } else {
+        d.scores = sigmoid(m_logits);
+        roundInPlace(d.scores, m_config.precision);
+    }
+
+    // §1.3 selection on s + b; the weights below still come from the unbiased s.
+    if (m_bias.isZero(0)) {
+        m_selected = selectTopK(d.scores, k, m_config.groups, m_config.topkGroup);
+    } else {
+        const Matrix biased = d.scores.rowwise() + m_bias.transpose();
+        m_selected = selectTopK(biased, k, m_config.groups, m_config.topkGroup);
+    }
+    m_selectedScore.resize(nTokens, k);
+    for (int t = 0; t < nTokens; ++t)
+        for (int j = 0; j < k; ++j) m_selectedScore(t, j) = d.scores(t, m_selected(t, j));
+
+    // §1.4 GShard second-expert sampling: keep the 2nd choice only if 2 * w2 > u.
+    d.choice = m_selected;
+    if (k == 2 && m_config.secondExpert == SecondExpert::Sampling) {
+        MOELAB_ASSERT(ctx.rng, "second-expert sampling needs a random stream");
+        for (int t = 0; t < nTokens; ++t) {
+            const double s1 = m_selectedScore(t, 0);
+            const double s2 = m_selectedScore(t, 1);
+            const double w2 = s2 / std::max(s1 + s2, static_cast<double>(kSumFloor));
+            const double u = ctx.rng->uniform();
+            if (!(2.0 * w2 > u)) d.choice(t, 1) = -1;
+        }
+    }
+
+    // §1.6-1.7 capacity and fill order.
+    d.capacity = tokenChoiceCapacity(m_config.capacityFactor, k, nTokens, nExperts,
+                                     m_config.minCapacity);
+    d.kept = fillCapacity(d.choice, m_selectedScore, d.capacity, nExperts, m_config.priority);
+
+    // §1.5 weights from the unbiased s.
+    const WeightNorm norm = m_config.effectiveWeightNorm();
+    const auto scale = static_cast<Scalar>(m_config.weightScale);
+    d.weight.setZero(nTokens, k);
+    for (int t = 0; t < nTokens; ++t) {
+        Scalar denom = 1;
+        if (norm == WeightNorm::TopK) {
+            denom = std::max(m_selectedScore.row(t).sum(), kSumFloor);
+        } else if (norm == WeightNorm::Kept) {
+            Scalar sum = 0;
+            for (int j = 0; j < k; ++j)
+                if (d.kept(t, j)) sum += m_selectedScore(t, j);
+            denom = std::max(sum, kSumFloor);
+        }
+        for (int j = 0; j < k; ++j)
+            if (d.kept(t, j)) d.weight(t, j) = scale * m_selectedScore(t, j) / denom;
+    }
+
+    // §5 losses (values always, for the trace).
+    m_seqLen = ctx.seqLen > 0 ? ctx.seqLen : nTokens;
+    m_losses = {};
+    m_losses.aux = switchAuxLoss(d.probs, m_selected, m_lossConfig.auxFirstChoice, 0, nullptr);
+    m_losses.z = routerZLoss(m_logits, 0, nullptr);
+    if (nTokens % m_seqLen == 0)
+        m_losses.seqAux = sequenceAuxLoss(d.scores, m_selected, m_seqLen, 0, nullptr);
+}
+
+void TokenChoiceRouter::backward(const Matrix& x, const Matrix& dWeight) {
+    const RoutingDecision& d = m_decision;
+    const int nTokens = d.nTokens;
+    const int k = d.k;
+    const WeightNorm norm = m_config.effectiveWeightNorm();
+    const auto scale = static_cast<Scalar>(m_config.weightScale);
+
+    // Through w_j = scale * s_j / D, D = max(sum over the normalising set of s, eps).
+    Matrix dScores = Matrix::Zero(nTokens, d.nExperts);
+    for (int t = 0; t < nTokens; ++t) {
+        Scalar rawSum = 1;
+        if (norm == WeightNorm::TopK) {
+            rawSum = m_selectedScore.row(t).sum();
+        } else if (norm == WeightNorm::Kept) {
+            rawSum = 0;
+            for (int j = 0; j < k; ++j)
+                if (d.kept(t, j)) rawSum += m_selectedScore(t, j);
+        }
+        const Scalar denom = norm == WeightNorm::None ? Scalar(1) : std::max(rawSum, kSumFloor);
+        Scalar dDenom = 0;
+        for (int j = 0; j < k; ++j) {
+            if (!d.kept(t, j)) continue;
+            const Scalar dw = dWeight(t, j);
+            dScores(t, m_selected(t, j)) += scale * dw / denom;
+            dDenom -= dw * scale * m_selectedScore(t, j) / (denom * denom);
+        }
+        // The clamp makes D constant below eps; above it D depends on its members.
+        if (norm == WeightNorm::None || rawSum <= kSumFloor) continue;
+        for (int j = 0; j < k; ++j)
+            if (norm == WeightNorm::TopK || d.kept(t, j)) dScores(t, m_selected(t, j)) += dDenom;
+    }
+    if (!isExactlyZero(m_lossConfig.seqAux))
+        sequenceAuxLoss(d.scores, m_selected, m_seqLen, m_lossConfig.seqAux, &dScores);
+
+    Matrix dLogits = Matrix::Zero(nTokens, d.nExperts);
+    if (m_config.scores == ScoreFunc::Softmax)
+        addSoftmaxBackward(d.scores, dScores, dLogits);
+    else
+        addSigmoidBackward(d.scores, dScores, dLogits);
+    if (!isExactlyZero(m_lossConfig.aux)) {
+        Matrix dProbs = Matrix::Zero(nTokens, d.nExperts);
+        switchAuxLoss(d.probs, m_selected, m_lossConfig.auxFirstChoice, m_lossConfig.aux, &dProbs);
+        addSoftmaxBackward(d.probs, dProbs, dLogits);
+    }
+    if (!isExactlyZero(m_lossConfig.z)) routerZLoss(m_logits, m_lossConfig.z, &dLogits);
+
+    // Rounding to bf16/fp16 is treated as the identity in backward (straight-through).
+    if (m_jitter.size() > 0)
+        addTransposedProduct((x.array() * m_jitter.array()).matrix(), dLogits, m_weight.grad);
+    else
+        addTransposedProduct(x, dLogits, m_weight.grad);
+}
+
+void TokenChoiceRouter::afterStep() {
+    if (m_config.balance != Balance::AuxFree) return;
+    // §6: b_i += gamma * sign(mean_j n_j - n_i), n_i = selections of expert i before capacity.
+    Vector count = Vector::Zero(m_bias.size());
+    for (Eigen::Index i = 0; i < m_selected.size(); ++i) count(m_selected.data()[i]) += 1;
+    const Scalar mean = count.mean();
+    const auto gamma = static_cast<Scalar>(m_config.biasRate);
+    for (Eigen::Index e = 0; e < m_bias.size(); ++e) m_bias(e) += gamma * sign(mean - count(e));
+}
+
+}  // namespace moe
