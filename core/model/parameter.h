@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/math/types.h"
+
+namespace moe {
+
+/// A trainable tensor with its gradient. Vectors (biases) are stored as [1, n] matrices so that
+/// every parameter has one type. `frozen` parameters keep their value (LoRA bases, frozen experts).
+struct Parameter {
+    std::string name;  ///< "router.w", "expert[3].w1", ... used in error messages and traces
+    Matrix value;
+    Matrix grad;
+    bool frozen = false;
+
+    Parameter() = default;
+    Parameter(std::string n, Matrix v) : name(std::move(n)), value(std::move(v)) {
+        grad = Matrix::Zero(value.rows(), value.cols());
+    }
+    void zeroGrad() { grad.setZero(); }
+};
+
+using ParameterList = std::vector<Parameter*>;
+
+}  // namespace moe

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+#include "core/train/optimizer.h"
+
+#include <cmath>
+
+#include "core/util/parallel.h"
+
+namespace moe::train {
+
+Optimizer::Optimizer(const TrainConfig& config, ParameterList params)
+    : m_config(config), m_lr(config.lr), m_params(std::move(params)) {
+    if (m_config.optimizer == moe::Optimizer::Adam) {
+        for (const Parameter* p : m_params) {
+            m_firstMoment.push_back(Matrix::Zero(p->value.rows(), p->value.cols()));
+            m_secondMoment.push_back(Matrix::Zero(p->value.rows(), p->value.cols()));
+        }
+    }
+}
+
+void Optimizer::zeroGrad() {
+    for (Parameter* p : m_params) p->zeroGrad();
+}
+
+void Optimizer::step() {
+    ++m_steps;
+    const auto n = static_cast<int64_t>(m_params.size());
+    double values = 0;
+    for (const Parameter* p : m_params) values += static_cast<double>(p->value.size());
+    const double flops = 10 * values;
+    if (m_config.optimizer == moe::Optimizer::Sgd) {
+        const auto lr = static_cast<Scalar>(m_lr);
+        parallelFor(n, flops, [&](int64_t i) {
+            Parameter& p = *m_params[static_cast<size_t>(i)];
+            if (!p.frozen) p.value -= lr * p.grad;
+        });
+        return;
+    }
+    const double b1 = m_config.beta1;
+    const double b2 = m_config.beta2;
+    // Bias corrections folded into the step size and epsilon (Kingma & Ba, end of §2).
+    const double c1 = 1.0 - std::pow(b1, static_cast<double>(m_steps));
+    const double c2 = 1.0 - std::pow(b2, static_cast<double>(m_steps));
+    const auto stepSize = static_cast<Scalar>(m_lr / c1);
+    const auto sqrtC2 = static_cast<Scalar>(std::sqrt(c2));
+    const auto eps = static_cast<Scalar>(m_config.adamEps);
+    const auto fb1 = static_cast<Scalar>(b1);
+    const auto fb2 = static_cast<Scalar>(b2);
+    parallelFor(n, flops, [&](int64_t i) {
+        Parameter& p = *m_params[static_cast<size_t>(i)];
+        if (p.frozen) return;
+        Matrix& m = m_firstMoment[static_cast<size_t>(i)];
+        Matrix& v = m_secondMoment[static_cast<size_t>(i)];
+        m = fb1 * m + (Scalar(1) - fb1) * p.grad;
+        v = fb2 * v + (Scalar(1) - fb2) * p.grad.cwiseAbs2();
+        // theta -= lr * mhat / (sqrt(vhat) + eps), mhat = m / c1, vhat = v / c2.
+        p.value.array() -= stepSize * m.array() / (v.array().sqrt() / sqrtC2 + eps);
+    });
+}
+
+}  // namespace moe::train
