@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <Eigen/Core>
+#include <tl/expected.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace moe::io {
+
+/// The root attributes of a trace and the length of one layer. Cheap to read: no dataset
+/// contents are loaded.
+struct TraceHeader {
+    std::string schemaVersion;  ///< "major.minor"
+    std::string moelabVersion;
+    std::string scenario;  ///< the full INI text that ran
+    std::string created;   ///< ISO 8601 UTC
+    std::string routerKind;
+    uint64_t seed = 0;
+    int nExperts = 0;
+    int nLayers = 0;
+    int64_t rows = 0;  ///< length of the layer's `step` dataset
+};
+
+/// One layer of a trace, loaded whole.
+struct TraceData : TraceHeader {
+    /// Step index of each row [rows].
+    std::vector<int64_t> step;
+    /// Every scalar dataset of the schema by name (load_cv, ...), each [rows]. `capacity` is
+    /// stored as int64 and converted here (exact below 2^53; -1 = unlimited); NaN stays NaN.
+    std::map<std::string, std::vector<double>> scalars;
+    /// Every per-expert dataset by name (demand, load, dropped, importance, mean_score), each
+    /// [rows, nExperts].
+    std::map<std::string, Eigen::MatrixXd> perExpert;
+};
+
+/// Reads the root attributes of `path` and the row count of layer `layer`. The error names the
+/// file and the problem: missing file, not HDF5, locked by a running writer, a schema major
+/// other than ours ("trace.h5 has schema 2.0; this moelab reads up to 1.x"), missing or mistyped
+/// attributes, no such layer. Never throws and never crashes on a malformed file.
+tl::expected<TraceHeader, std::string> readTraceHeader(const std::string& path, int layer = 0);
+
+/// Reads every dataset of layer `layer` (group layer_<l>). Refuses what readTraceHeader refuses,
+/// and a layer that lacks a dataset of the schema (all missing names are listed) or has one of
+/// the wrong shape or type. Datasets added by a newer minor version are ignored. If a run was
+/// killed in the middle of a flush the datasets may differ in length; the result keeps the
+/// rows present in all of them, so `rows` may then be less than the header's.
+tl::expected<TraceData, std::string> readTrace(const std::string& path, int layer = 0);
+
+}  // namespace moe::io

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/metrics/step_stats.h"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+/// The layout of a trace file (INTERFACES.md "Trace files (HDF5)", docs/trace-schema.md). The
+/// writer, the reader and the docs all follow this header, so a dataset is named, typed and
+/// described in exactly one place: kTraceDatasets.
+namespace moe::io {
+
+/// A parsed "major.minor" schema version.
+struct SchemaVersion {
+    int versionMajor = 0;
+    int versionMinor = 0;
+};
+
+/// Parses "major.minor" (decimal digits only, each at most 6 of them); nullopt for anything else,
+/// so a garbled attribute in a file is reported rather than read as 0.0.
+constexpr std::optional<SchemaVersion> parseSchemaVersion(std::string_view text) {
+    const auto number = [](std::string_view digits) -> std::optional<int> {
+        if (digits.empty() || digits.size() > 6) return std::nullopt;
+        int value = 0;
+        for (const char c : digits) {
+            if (c < '0' || c > '9') return std::nullopt;
+            value = value * 10 + (c - '0');
+        }
+        return value;
+    };
+    const size_t dot = text.find('.');
+    if (dot == std::string_view::npos) return std::nullopt;
+    const std::optional<int> versionMajor = number(text.substr(0, dot));
+    const std::optional<int> versionMinor = number(text.substr(dot + 1));
+    if (!versionMajor || !versionMinor) return std::nullopt;
+    return SchemaVersion{*versionMajor, *versionMinor};
+}
+
+/// "major.minor", stored as the root attribute `schema_version`. A reader accepts a file whose
+/// major equals its own, whatever the minor (a minor bump only adds datasets or attributes, which
+/// older readers ignore), and refuses any other major: a major bump means an incompatible layout.
+inline constexpr std::string_view kSchemaVersion = "1.0";
+inline constexpr int kSchemaMajor = parseSchemaVersion(kSchemaVersion).value().versionMajor;
+
+// Root attributes.
+inline constexpr std::string_view kAttrSchemaVersion = "schema_version";
+inline constexpr std::string_view kAttrMoelabVersion = "moelab_version";
+inline constexpr std::string_view kAttrScenario = "scenario";  ///< the full INI text that ran
+inline constexpr std::string_view kAttrSeed = "seed";          ///< uint64
+inline constexpr std::string_view kAttrCreated = "created";    ///< ISO 8601 UTC
+inline constexpr std::string_view kAttrRouterKind = "router_kind";
+inline constexpr std::string_view kAttrNExperts = "n_experts";  ///< int32
+inline constexpr std::string_view kAttrNLayers = "n_layers";    ///< int32
+
+// Attributes on every dataset (read by h5web, silx and HDFView for axis labels).
+inline constexpr std::string_view kAttrUnits = "units";
+inline constexpr std::string_view kAttrLongName = "long_name";
+
+/// The dataset holding each row's step index; it is the dimension scale of dim 0 of every other
+/// dataset in its layer group and the NXdata axis.
+inline constexpr std::string_view kStepDataset = "step";
+
+/// NeXus NXdata plot defaults of every layer group: viewers open on load_cv against step and
+/// offer these dimensionless [0, 1]-ish scalars as extra curves. Losses and counts are left out
+/// because their scales would flatten the default plot.
+inline constexpr std::string_view kDefaultSignal = "load_cv";
+inline constexpr std::array<std::string_view, 5> kAuxiliarySignals = {
+    "drop_fraction", "token_drop_fraction", "load_entropy", "router_entropy", "collapse"};
+
+/// "layer_<l>": the group holding layer l's datasets; the root's @default names layer_0.
+inline std::string layerGroupName(int layer) { return "layer_" + std::to_string(layer); }
+
+/// Scalar: 1-D [steps]. PerExpert: 2-D [steps, E]. Both grow along the step axis.
+enum class DatasetKind { Scalar, PerExpert };
+
+/// Where a dataset's value comes from in a StepStats. The member type fixes the stored type:
+/// double -> float64, int64_t -> int64, std::vector<double> (E entries) -> float64 row.
+using StepStatsField = std::variant<double StepStats::*, int64_t StepStats::*,
+                                    std::vector<double> StepStats::*>;
+
+/// One recorded dataset of a layer group.
+struct DatasetSpec {
+    std::string_view name;
+    DatasetKind kind;
+    std::string_view units;  ///< "1" for dimensionless ratios; counts name what they count
+    std::string_view longName;
+    StepStatsField field;
+};
+
+/// Every dataset of a layer group, in the order the writer creates them. Meanings follow
+/// ROUTING.md §10; T = tokens per step, k = choices per token, E = experts.
+inline constexpr std::array<DatasetSpec, 23> kTraceDatasets = {{
+    {"step", DatasetKind::Scalar, "steps", "training step", &StepStats::step},
+    {"drop_fraction", DatasetKind::Scalar, "1", "dropped assignments / (T k)",
+     &StepStats::dropFraction},
+    {"token_drop_fraction", DatasetKind::Scalar, "1", "dropped tokens / T",
+     &StepStats::tokenDropFraction},
+    {"load_cv", DatasetKind::Scalar, "1", "load CV (std / mean of demand)", &StepStats::loadCv},
+    {"max_over_mean", DatasetKind::Scalar, "1", "max / mean of demand", &StepStats::maxOverMean},
+    {"load_entropy", DatasetKind::Scalar, "1", "load entropy H(demand / sum) / ln E",
+     &StepStats::loadEntropy},
+    {"router_entropy", DatasetKind::Scalar, "1", "router entropy mean_t H(p_t) / ln E",
+     &StepStats::routerEntropy},
+    {"dead_experts", DatasetKind::Scalar, "experts", "experts with demand 0",
+     &StepStats::deadExperts},
+    {"collapse", DatasetKind::Scalar, "1", "collapse (1 - load entropy)", &StepStats::collapse},
+    {"task_loss", DatasetKind::Scalar, "1", "task loss", &StepStats::taskLoss},
+    {"aux_loss", DatasetKind::Scalar, "1", "load-balancing loss (before its coefficient)",
+     &StepStats::auxLoss},
+    {"z_loss", DatasetKind::Scalar, "1", "router z-loss", &StepStats::zLoss},
+    {"importance_loss", DatasetKind::Scalar, "1", "importance loss", &StepStats::importanceLoss},
+    {"load_loss", DatasetKind::Scalar, "1", "load loss", &StepStats::loadLoss},
+    {"seq_aux_loss", DatasetKind::Scalar, "1", "sequence-wise balance loss",
+     &StepStats::seqAuxLoss},
+    {"total_loss", DatasetKind::Scalar, "1", "total loss (task + weighted balancing losses)",
+     &StepStats::totalLoss},
+    {"specialization", DatasetKind::Scalar, "1", "NMI(domain, first-choice expert)",
+     &StepStats::specialization},
+    {"capacity", DatasetKind::Scalar, "assignments", "expert capacity C (-1 = unlimited)",
+     &StepStats::capacity},
+    {"demand", DatasetKind::PerExpert, "assignments", "assignments before capacity",
+     &StepStats::demand},
+    {"load", DatasetKind::PerExpert, "assignments", "kept assignments", &StepStats::load},
+    {"dropped", DatasetKind::PerExpert, "assignments", "dropped assignments",
+     &StepStats::dropped},
+    {"importance", DatasetKind::PerExpert, "1", "importance (sum of combine weights)",
+     &StepStats::importance},
+    {"mean_score", DatasetKind::PerExpert, "1", "mean gate score", &StepStats::meanScore},
+}};
+
+namespace detail {
+constexpr bool tableIsConsistent() {
+    if (kTraceDatasets[0].name != kStepDataset) return false;
+    for (const DatasetSpec& spec : kTraceDatasets) {
+        const bool vectorField =
+            std::holds_alternative<std::vector<double> StepStats::*>(spec.field);
+        if (vectorField != (spec.kind == DatasetKind::PerExpert)) return false;
+    }
+    return true;
+}
+}  // namespace detail
+// The writer relies on step coming first (it becomes the dimension scale before the others are
+// attached) and on the kind matching the member type.
+static_assert(detail::tableIsConsistent());
+
+}  // namespace moe::io

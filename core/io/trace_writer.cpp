@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: MIT
+#include "core/io/trace_writer.h"
+
+#include "core/io/hdf5_util.h"
+#include "core/io/trace_schema.h"
+#include "core/util/assert.h"
+
+#include <H5DSpublic.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace moe::io {
+namespace {
+
+using h5::Handle;
+
+// Chunks of about 1 MiB or less stay in HDF5's default per-dataset chunk cache (1 MiB), so the
+// partly filled last chunk is not re-read from disk at every flush.
+constexpr hsize_t kScalarChunkRows = 1024;
+constexpr hsize_t kMaxExpertChunkRows = 256;
+constexpr hsize_t kChunkBytesTarget = hsize_t{1} << 20;
+
+std::string isoTimeUtcNow() {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    std::array<char, 32> text{};
+    const size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return std::string(text.data(), length);
+}
+
+/// Writes HDF5 objects of one file and turns every failure into a TraceError naming the file
+/// and the object.
+class Builder {
+public:
+    explicit Builder(const std::string& path) : m_path(path) {}
+
+    [[noreturn]] void fail(const std::string& object, const std::string& what) const {
+        throw TraceError(m_path, object, what + ": " + h5::errorText());
+    }
+
+    Handle check(Handle handle, const std::string& object, const std::string& what) const {
+        if (!handle.valid()) fail(object, what);
+        return handle;
+    }
+
+    void check(herr_t status, const std::string& object, const std::string& what) const {
+        if (status < 0) fail(object, what);
+    }
+
+    /// A variable-length UTF-8 string type, what h5py writes for Python str.
+    Handle utf8StringType(const std::string& object) const {
+        Handle type = check(Handle(H5Tcopy(H5T_C_S1), H5Tclose), object, "string type");
+        check(H5Tset_size(type.get(), H5T_VARIABLE), object, "string type");
+        check(H5Tset_cset(type.get(), H5T_CSET_UTF8), object, "string type");
+        return type;
+    }
+
+    /// Scalar string attribute. `objectName` is only for messages ("/" or "layer_0/load_cv").
+    void stringAttribute(hid_t object, const std::string& objectName, std::string_view name,
+                         const std::string& value) const {
+        const std::string where = objectName + "@" + std::string(name);
+        const Handle type = utf8StringType(where);
+        const Handle space = check(Handle(H5Screate(H5S_SCALAR), H5Sclose), where, "dataspace");
+        const Handle attribute = check(Handle(H5Acreate2(object, std::string(name).c_str(),
+                                                         type.get(), space.get(), H5P_DEFAULT,
+                                                         H5P_DEFAULT),
+                                              H5Aclose),
+                                       where, "creating the attribute");
+        const char* text = value.c_str();
+        check(H5Awrite(attribute.get(), type.get(), &text), where, "writing the attribute");
+    }
+
+    /// 1-D array-of-strings attribute (NeXus @axes, @auxiliary_signals).
+    template <size_t N>
+    void stringArrayAttribute(hid_t object, const std::string& objectName, std::string_view name,
+                              const std::array<std::string_view, N>& values) const {
+        const std::string where = objectName + "@" + std::string(name);
+        std::vector<std::string> owned(values.begin(), values.end());
+        std::vector<const char*> pointers;
+        for (const std::string& value : owned) pointers.push_back(value.c_str());
+        const hsize_t count = N;
+        const Handle type = utf8StringType(where);
+        const Handle space =
+            check(Handle(H5Screate_simple(1, &count, nullptr), H5Sclose), where, "dataspace");
+        const Handle attribute = check(Handle(H5Acreate2(object, std::string(name).c_str(),
+                                                         type.get(), space.get(), H5P_DEFAULT,
+                                                         H5P_DEFAULT),
+                                              H5Aclose),
+                                       where, "creating the attribute");
+        check(H5Awrite(attribute.get(), type.get(), pointers.data()), where,
+              "writing the attribute");
+    }
+
+    /// Scalar numeric attribute stored as `fileType`, given in memory as `memoryType`.
+    void numberAttribute(hid_t object, const std::string& objectName, std::string_view name,
+                         hid_t fileType, hid_t memoryType, const void* value) const {
+        const std::string where = objectName + "@" + std::string(name);
+        const Handle space = check(Handle(H5Screate(H5S_SCALAR), H5Sclose), where, "dataspace");
+        const Handle attribute = check(Handle(H5Acreate2(object, std::string(name).c_str(),
+                                                         fileType, space.get(), H5P_DEFAULT,
+                                                         H5P_DEFAULT),
+                                              H5Aclose),
+                                       where, "creating the attribute");
+        check(H5Awrite(attribute.get(), memoryType, value), where, "writing the attribute");
+    }
+
+private:
+    const std::string& m_path;
+};
+
+bool isInt64(const DatasetSpec& spec) {
+    return std::holds_alternative<int64_t StepStats::*>(spec.field);
+}
+
+/// One layer group and its open datasets (index-aligned with kTraceDatasets).
+struct LayerState {
+    std::string name;
+    Handle group;
+    std::vector<Handle> datasets;
+    std::vector<StepStats> pending;
+    hsize_t rowsOnDisk = 0;
+};
+
+}  // namespace
+
+struct TraceWriter::Impl {
+    std::string path;
+    TraceWriterOptions options;
+    hsize_t nExperts = 0;
+    Handle file;
+    std::vector<LayerState> layers;
+    std::chrono::steady_clock::time_point lastFlush;
+    int64_t rowsWritten = 0;
+    bool closed = false;
+
+    void createFile(const TraceMetadata& meta);
+    void createLayer(const Builder& builder, int layer);
+    void writePending(const Builder& builder, LayerState& layer);
+    void flush();
+    void close();
+};
+
+void TraceWriter::Impl::createFile(const TraceMetadata& meta) {
+    const Builder builder(path);
+    // Default format bounds on purpose: the oldest file format (superblock v0) has no
+    // "open for writing" flag, so a file whose writer was killed opens without `h5clear`.
+    file = builder.check(Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                                H5Fclose),
+                         "", "cannot create the file");
+    const hid_t root = file.get();
+    builder.stringAttribute(root, "", kAttrSchemaVersion, std::string(kSchemaVersion));
+    builder.stringAttribute(root, "", kAttrMoelabVersion, meta.moelabVersion);
+    builder.stringAttribute(root, "", kAttrScenario, meta.scenario);
+    builder.numberAttribute(root, "", kAttrSeed, H5T_STD_U64LE, H5T_NATIVE_UINT64, &meta.seed);
+    builder.stringAttribute(root, "", kAttrCreated, isoTimeUtcNow());
+    builder.stringAttribute(root, "", kAttrRouterKind, meta.routerKind);
+    builder.numberAttribute(root, "", kAttrNExperts, H5T_STD_I32LE, H5T_NATIVE_INT,
+                            &meta.nExperts);
+    builder.numberAttribute(root, "", kAttrNLayers, H5T_STD_I32LE, H5T_NATIVE_INT,
+                            &meta.nLayers);
+    // NeXus: h5web and silx follow @default from the root to an NXdata group and plot it.
+    builder.stringAttribute(root, "", "default", layerGroupName(0));
+
+    for (int layer = 0; layer < meta.nLayers; ++layer) createLayer(builder, layer);
+    builder.check(H5Fflush(root, H5F_SCOPE_LOCAL), "", "flushing the file");
+}
+
+void TraceWriter::Impl::createLayer(const Builder& builder, int layer) {
+    LayerState state;
+    state.name = layerGroupName(layer);
+    state.group = builder.check(Handle(H5Gcreate2(file.get(), state.name.c_str(), H5P_DEFAULT,
+                                                  H5P_DEFAULT, H5P_DEFAULT),
+                                       H5Gclose),
+                                state.name, "creating the group");
+    const hid_t group = state.group.get();
+    builder.stringAttribute(group, state.name, "NX_class", "NXdata");
+    builder.stringAttribute(group, state.name, "signal", std::string(kDefaultSignal));
+    builder.stringArrayAttribute(group, state.name, "axes",
+                                 std::array<std::string_view, 1>{kStepDataset});
+    builder.stringArrayAttribute(group, state.name, "auxiliary_signals", kAuxiliarySignals);
+
+    const hsize_t expertChunkRows =
+        std::clamp<hsize_t>(kChunkBytesTarget / (nExperts * sizeof(double)), 1,
+                            kMaxExpertChunkRows);
+    for (const DatasetSpec& spec : kTraceDatasets) {
+        const std::string where = state.name + "/" + std::string(spec.name);
+        const bool perExpert = spec.kind == DatasetKind::PerExpert;
+        const int rank = perExpert ? 2 : 1;
+        const std::array<hsize_t, 2> dims = {0, nExperts};
+        const std::array<hsize_t, 2> maxDims = {H5S_UNLIMITED, nExperts};
+        const std::array<hsize_t, 2> chunk = {perExpert ? expertChunkRows : kScalarChunkRows,
+                                              nExperts};
+        const Handle space =
+            builder.check(Handle(H5Screate_simple(rank, dims.data(), maxDims.data()), H5Sclose),
+                          where, "dataspace");
+        const Handle creation =
+            builder.check(Handle(H5Pcreate(H5P_DATASET_CREATE), H5Pclose), where, "properties");
+        builder.check(H5Pset_chunk(creation.get(), rank, chunk.data()), where, "chunking");
+        if (options.compression > 0) {
+            // Shuffle first: grouping the bytes of each double by significance is what lets
+            // gzip compress slowly varying metrics well.
+            builder.check(H5Pset_shuffle(creation.get()), where, "shuffle filter");
+            builder.check(H5Pset_deflate(creation.get(), static_cast<unsigned>(options.compression)),
+                          where, "gzip filter");
+        }
+        const hid_t fileType = isInt64(spec) ? H5T_STD_I64LE : H5T_IEEE_F64LE;
+        Handle dataset = builder.check(
+            Handle(H5Dcreate2(group, std::string(spec.name).c_str(), fileType, space.get(),
+                              H5P_DEFAULT, creation.get(), H5P_DEFAULT),
+                   H5Dclose),
+            where, "creating the dataset");
+        builder.stringAttribute(dataset.get(), where, kAttrUnits, std::string(spec.units));
+        builder.stringAttribute(dataset.get(), where, kAttrLongName, std::string(spec.longName));
+
+        if (spec.name == kStepDataset) {
+            builder.check(H5DSset_scale(dataset.get(), std::string(kStepDataset).c_str()), where,
+                          "making it a dimension scale");
+        } else {
+            // kTraceDatasets starts with step, so datasets[0] is the scale.
+            const hid_t step = state.datasets.front().get();
+            builder.check(H5DSattach_scale(dataset.get(), step, 0), where,
+                          "attaching the step dimension scale");
+            builder.check(H5DSset_label(dataset.get(), 0, "step"), where, "labelling dim 0");
+            if (perExpert)
+                builder.check(H5DSset_label(dataset.get(), 1, "expert"), where,
+                              "labelling dim 1");
+        }
+        state.datasets.push_back(std::move(dataset));
+    }
+    layers.push_back(std::move(state));
+}
+
+void TraceWriter::Impl::writePending(const Builder& builder, LayerState& layer) {
+    const hsize_t nRows = layer.pending.size();
+    if (nRows == 0) return;
+    const hsize_t firstRow = layer.rowsOnDisk;
+    const std::array<hsize_t, 2> newDims = {firstRow + nRows, nExperts};
+    const std::array<hsize_t, 2> start = {firstRow, 0};
+    const std::array<hsize_t, 2> count = {nRows, nExperts};
+    const std::string rowsText =
+        "rows " + std::to_string(firstRow) + "-" + std::to_string(firstRow + nRows - 1);
+
+    std::vector<double> doubles;
+    std::vector<int64_t> integers;
+    for (size_t i = 0; i < kTraceDatasets.size(); ++i) {
+        const DatasetSpec& spec = kTraceDatasets[i];
+        const hid_t dataset = layer.datasets[i].get();
+        const std::string where = layer.name + "/" + std::string(spec.name);
+        const int rank = spec.kind == DatasetKind::PerExpert ? 2 : 1;
+
+        // Gather the column (or [rows, E] block, row-major as stored) from the buffered rows.
+        const void* data = nullptr;
+        hid_t memoryType = H5T_NATIVE_DOUBLE;
+        if (const auto* member = std::get_if<int64_t StepStats::*>(&spec.field)) {
+            integers.clear();
+            for (const StepStats& row : layer.pending) integers.push_back(row.**member);
+            data = integers.data();
+            memoryType = H5T_NATIVE_INT64;
+        } else if (const auto* scalar = std::get_if<double StepStats::*>(&spec.field)) {
+            doubles.clear();
+            for (const StepStats& row : layer.pending) doubles.push_back(row.**scalar);
+            data = doubles.data();
+        } else {
+            const auto vector = std::get<std::vector<double> StepStats::*>(spec.field);
+            doubles.clear();
+            for (const StepStats& row : layer.pending)
+                doubles.insert(doubles.end(), (row.*vector).begin(), (row.*vector).end());
+            data = doubles.data();
+        }
+
+        // Setting the extent to an absolute size (not "+ nRows") makes a retry after a failed
+        // flush rewrite the same rows instead of appending them twice.
+        builder.check(H5Dset_extent(dataset, newDims.data()), where, "extending for " + rowsText);
+        const Handle fileSpace =
+            builder.check(Handle(H5Dget_space(dataset), H5Sclose), where, "dataspace");
+        builder.check(H5Sselect_hyperslab(fileSpace.get(), H5S_SELECT_SET, start.data(), nullptr,
+                                          count.data(), nullptr),
+                      where, "selecting " + rowsText);
+        const Handle memorySpace = builder.check(
+            Handle(H5Screate_simple(rank, count.data(), nullptr), H5Sclose), where, "dataspace");
+        builder.check(H5Dwrite(dataset, memoryType, memorySpace.get(), fileSpace.get(),
+                               H5P_DEFAULT, data),
+                      where, "writing " + rowsText);
+        // Per-dataset flush so that a full disk is reported against the dataset that hit it.
+        builder.check(H5Dflush(dataset), where, "writing " + rowsText + " to disk");
+    }
+    layer.rowsOnDisk += nRows;
+    rowsWritten += static_cast<int64_t>(nRows);
+    layer.pending.clear();
+}
+
+void TraceWriter::Impl::flush() {
+    if (closed) return;
+    const Builder builder(path);
+    for (LayerState& layer : layers) writePending(builder, layer);
+    builder.check(H5Fflush(file.get(), H5F_SCOPE_LOCAL), "", "flushing the file");
+    lastFlush = std::chrono::steady_clock::now();
+}
+
+void TraceWriter::Impl::close() {
+    if (closed) return;
+    std::exception_ptr failure;
+    try {
+        flush();
+    } catch (const TraceError&) {
+        failure = std::current_exception();
+    }
+    closed = true;
+    layers.clear();  // datasets and groups first: H5Fclose only closes a file with nothing open
+    const bool fileClosed = file.reset();
+    if (failure) std::rethrow_exception(failure);
+    if (!fileClosed) Builder(path).fail("", "closing the file");
+}
+
+TraceWriter::TraceWriter(const std::string& path, const TraceMetadata& meta,
+                         TraceWriterOptions options) {
+    MOELAB_ASSERT(meta.nExperts >= 1, "a trace needs at least one expert");
+    MOELAB_ASSERT(meta.nLayers >= 1, "a trace needs at least one layer");
+    MOELAB_ASSERT(options.flushEvery >= 1, "flushEvery must be >= 1");
+    MOELAB_ASSERT(options.flushSeconds >= 0, "flushSeconds must be >= 0");
+    MOELAB_ASSERT(options.compression >= 0 && options.compression <= 9,
+                  "compression is a gzip level, 0-9");
+    const h5::ErrorPrintingOff quiet;
+    // Built in a local so that, if creation throws, the half-made file's handles are released
+    // while HDF5's error printing is still off.
+    auto impl = std::make_unique<Impl>();
+    impl->path = path;
+    impl->options = options;
+    impl->nExperts = static_cast<hsize_t>(meta.nExperts);
+    impl->createFile(meta);
+    impl->lastFlush = std::chrono::steady_clock::now();
+    m_impl = std::move(impl);
+}
+
+TraceWriter::~TraceWriter() {
+    try {
+        close();
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "moelab: %s\n", error.what());
+    }
+}
+
+void TraceWriter::append(int layer, const StepStats& stats) {
+    Impl& impl = *m_impl;
+    MOELAB_ASSERT(!impl.closed, "append() after close()");
+    MOELAB_ASSERT(layer >= 0 && static_cast<size_t>(layer) < impl.layers.size(),
+                  "layer " + std::to_string(layer) + " out of range");
+    for (const DatasetSpec& spec : kTraceDatasets) {
+        if (const auto* vector = std::get_if<std::vector<double> StepStats::*>(&spec.field)) {
+            MOELAB_ASSERT((stats.**vector).size() == impl.nExperts,
+                          std::string(spec.name) + " must have one value per expert");
+        }
+    }
+    impl.layers[static_cast<size_t>(layer)].pending.push_back(stats);
+
+    size_t mostPending = 0;
+    bool stepBoundary = true;
+    for (const LayerState& state : impl.layers) {
+        mostPending = std::max(mostPending, state.pending.size());
+        stepBoundary = stepBoundary && state.pending.size() == impl.layers.front().pending.size();
+    }
+    if (!stepBoundary) return;
+    const std::chrono::duration<double> sinceFlush =
+        std::chrono::steady_clock::now() - impl.lastFlush;
+    if (mostPending >= static_cast<size_t>(impl.options.flushEvery) ||
+        sinceFlush.count() >= impl.options.flushSeconds) {
+        flush();
+    }
+}
+
+void TraceWriter::flush() {
+    const h5::ErrorPrintingOff quiet;
+    m_impl->flush();
+}
+
+void TraceWriter::close() {
+    const h5::ErrorPrintingOff quiet;
+    m_impl->close();
+}
+
+int64_t TraceWriter::rowsWritten() const { return m_impl->rowsWritten; }
+
+}  // namespace moe::io
