@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <set>
+
+#include "app/cli/commands.h"
+#include "app/cli/exit_codes.h"
+#include "app/cli/run_summary.h"
+#include "core/config/options.h"
+#include "core/io/trace_writer.h"
+#include "core/sim/simulation.h"
+
+namespace moe::app {
+namespace {
+
+std::atomic<int> g_stopSignal{0};
+
+extern "C" void onStopSignal(int signal) { g_stopSignal.store(signal); }
+
+/// Splits the arguments into scenario overrides (`--section.key=value`, `--seed=3`, or the same
+/// with the value as the next token) and the command's own arguments.
+void splitArguments(const std::vector<std::string>& args, std::vector<std::string>& overrides,
+                    std::vector<std::string>& own) {
+    std::set<std::string> scenarioKeys;
+    for (const OptionInfo& o : optionCatalog()) scenarioKeys.insert(o.name);
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a.rfind("--", 0) != 0) {
+            own.push_back(a);
+            continue;
+        }
+        const std::string name = a.substr(2, a.find('=') - 2);
+        const bool scenarioOption = name.find('.') != std::string::npos || scenarioKeys.count(name);
+        if (!scenarioOption) {
+            own.push_back(a);
+        } else if (a.find('=') != std::string::npos || i + 1 >= args.size()) {
+            overrides.push_back(a);
+        } else {
+            overrides.push_back(a + "=" + args[++i]);
+        }
+    }
+}
+
+struct RunArguments {
+    std::string scenario;
+    std::string out;
+    bool force = false;
+    bool quiet = false;
+};
+
+/// Parses the command's own arguments; returns false after printing an error.
+bool parseOwnArguments(const std::vector<std::string>& own, RunArguments& r) {
+    namespace po = boost::program_options;
+    po::options_description desc("run options");
+    desc.add_options()("out,o", po::value(&r.out), "trace file to write (default: SCENARIO.h5)")(
+        "force", po::bool_switch(&r.force), "overwrite an existing trace")(
+        "quiet,q", po::bool_switch(&r.quiet), "no progress line")(
+        "scenario", po::value(&r.scenario), "scenario file");
+    po::positional_options_description positional;
+    positional.add("scenario", 1);
+    try {
+        po::variables_map vm;
+        po::store(po::command_line_parser(own).options(desc).positional(positional).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        fmt::print(stderr, "moelab run: {}\n", e.what());
+        return false;
+    }
+    return true;
+}
+
+std::string defaultTracePath(const std::string& scenario) {
+    if (scenario.empty()) return "moelab-run.h5";
+    return std::filesystem::path(scenario).stem().string() + ".h5";
+}
+
+void printProgress(const StepStats& s, int64_t total, double elapsed) {
+    const double rate = static_cast<double>(s.step + 1) / std::max(elapsed, 1e-9);
+    const double eta = static_cast<double>(total - s.step - 1) / std::max(rate, 1e-9);
+    fmt::print(stderr, "\rstep {}/{}  {:.1f} steps/s  ETA {:.0f} s  drop {:.3f}  load CV {:.3f}   ",
+               s.step + 1, total, rate, eta, s.dropFraction, s.loadCv);
+}
+
+}  // namespace
+
+int runCommand(const std::vector<std::string>& args) {
+    std::vector<std::string> overrides, own;
+    splitArguments(args, overrides, own);
+    RunArguments a;
+    if (!parseOwnArguments(own, a)) return kExitBadInput;
+
+    auto loaded = loadScenario(a.scenario, overrides);
+    if (!loaded) {
+        for (const Issue& issue : loaded.error()) fmt::print(stderr, "{}\n", issue.format());
+        return kExitBadInput;
+    }
+    const ScenarioConfig& cfg = *loaded;
+    const std::string out = a.out.empty() ? defaultTracePath(a.scenario) : a.out;
+    if (std::filesystem::exists(out) && !a.force) {
+        fmt::print(stderr, "moelab run: {} exists; refusing to overwrite it (pass --force)\n", out);
+        return kExitBadInput;
+    }
+
+    std::unique_ptr<Simulation> sim;
+    try {
+        sim = std::make_unique<Simulation>(cfg);
+    } catch (const std::invalid_argument& e) {
+        fmt::print(stderr, "{}: {}\n", a.scenario.empty() ? "command line" : a.scenario, e.what());
+        return kExitBadInput;
+    }
+
+    io::TraceMetadata meta;
+    meta.moelabVersion = MOELAB_VERSION;
+    meta.scenario = cfg.scenarioText;
+    meta.seed = cfg.seed;
+    meta.routerKind = std::string(enumName(cfg.router.kind));
+    meta.nExperts = cfg.model.experts;
+    io::TraceWriterOptions writerOptions;
+    writerOptions.flushEvery = cfg.trace.flushEvery;
+    writerOptions.compression = cfg.trace.compression;
+    std::unique_ptr<io::TraceWriter> trace;
+    try {
+        trace = std::make_unique<io::TraceWriter>(out, meta, writerOptions);
+    } catch (const io::TraceError& e) {
+        fmt::print(stderr, "moelab run: {}\n", e.what());
+        return kExitRuntimeFailure;
+    }
+
+    std::signal(SIGINT, onStopSignal);
+    std::signal(SIGTERM, onStopSignal);
+    const bool showProgress = !a.quiet && isatty(STDERR_FILENO);
+    const auto start = std::chrono::steady_clock::now();
+    auto lastPrint = start;
+    RunSummary summary;
+    int exitCode = kExitOk;
+    try {
+        while (sim->stepIndex() < cfg.train.steps) {
+            if (g_stopSignal.load() != 0) {
+                fmt::print(stderr, "\nmoelab run: stopped by signal {} after {} steps\n",
+                           g_stopSignal.load(), sim->stepIndex());
+                exitCode = kExitInterrupted;
+                break;
+            }
+            const StepStats s = sim->step();
+            summary.add(s);
+            if (s.step % cfg.trace.every == 0) trace->append(0, s);
+            const auto now = std::chrono::steady_clock::now();
+            if (showProgress && now - lastPrint > std::chrono::milliseconds(200)) {
+                printProgress(s, cfg.train.steps, std::chrono::duration<double>(now - start).count());
+                lastPrint = now;
+            }
+        }
+        trace->close();
+    } catch (const NonFiniteError& e) {
+        fmt::print(stderr, "\nmoelab run: {}\n", e.what());
+        exitCode = kExitRuntimeFailure;
+    } catch (const io::TraceError& e) {
+        fmt::print(stderr, "\nmoelab run: {}\n", e.what());
+        exitCode = kExitRuntimeFailure;
+    }
+    if (exitCode == kExitRuntimeFailure) {
+        try {
+            trace->close();  // keep every step recorded before the failure
+        } catch (const io::TraceError& e) {
+            fmt::print(stderr, "moelab run: {}\n", e.what());
+        }
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (showProgress) fmt::print(stderr, "\n");
+
+    const auto& r = cfg.router;
+    fmt::print("moelab run: {} -> {}\n", a.scenario.empty() ? "(defaults)" : a.scenario, out);
+    fmt::print("  {} steps in {:.2f} s ({:.1f} steps/s, {:.0f} tokens/s)\n", summary.steps(),
+               seconds, static_cast<double>(summary.steps()) / seconds,
+               static_cast<double>(summary.steps()) * cfg.train.tokens / seconds);
+    fmt::print("  router {} k={} E={} capacity factor {} ({}), T={} tokens/step, stream {}\n",
+               enumName(r.kind), r.k, cfg.model.experts, r.capacityFactor,
+               r.capacityFactor > 0 ? "with drops" : "dropless", cfg.train.tokens,
+               enumName(cfg.stream.kind));
+    if (summary.steps() > 0) fmt::print("{}", summary.format());
+    return exitCode;
+}
+
+}  // namespace moe::app
