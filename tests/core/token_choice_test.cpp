@@ -275,3 +275,61 @@ TEST(Balancing, AuxFreeBiasMovesTowardsUnderloadedExperts) {
 
 }  // namespace
 }  // namespace moe
+
+namespace moe {
+namespace {
+
+// ROUTING.md §1.2: training noise (jitter, gaussian, gumbel) perturbs routing in training and
+// never at evaluation.
+TEST(TokenChoiceNoise, OnlyInTraining) {
+    Rng rng(8);
+    Matrix x(40, 6), w(6, 8);
+    for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<Scalar>(rng.normal());
+    for (Eigen::Index i = 0; i < w.size(); ++i) w.data()[i] = static_cast<Scalar>(rng.normal());
+    ScenarioConfig plain = testing::configWith({"model.experts=8", "router.k=2"});
+    TokenChoiceRouter reference(plain.router, plain.loss, w);
+    RouteContext eval;
+    const Matrix cleanScores = reference.route(x, eval).scores;
+    for (const char* noise : {"jitter", "gaussian", "gumbel"}) {
+        ScenarioConfig cfg = testing::configWith({"model.experts=8", "router.k=2",
+                                                  std::string("router.noise=") + noise,
+                                                  "router.jitter_eps=0.2"});
+        TokenChoiceRouter router(cfg.router, cfg.loss, w);
+        EXPECT_EQ(router.route(x, eval).scores, cleanScores) << noise;
+        Rng draws(1);
+        RouteContext train;
+        train.training = true;
+        train.rng = &draws;
+        const Matrix noisy = router.route(x, train).scores;
+        EXPECT_GT((noisy - cleanScores).cwiseAbs().maxCoeff(), 1e-3) << noise;
+    }
+}
+
+TEST(TokenChoiceNoise, JitterStaysWithinItsBand) {
+    // Jitter multiplies x by U(1 - eps, 1 + eps): with one input feature and a unit weight, the
+    // logit is the jittered feature itself.
+    Matrix x = Matrix::Constant(500, 1, 1.0f);
+    Matrix w(1, 2);
+    w << 1.0f, 0.0f;
+    ScenarioConfig cfg = testing::configWith({"model.experts=2", "router.k=1", "router.noise=jitter",
+                                              "router.jitter_eps=0.1", "router.scores=sigmoid"});
+    TokenChoiceRouter router(cfg.router, cfg.loss, w);
+    Rng draws(2);
+    RouteContext train;
+    train.training = true;
+    train.rng = &draws;
+    const Matrix s = router.route(x, train).scores;
+    double lo = 10, hi = -10;
+    for (int t = 0; t < 500; ++t) {
+        const double logit = std::log(s(t, 0) / (1 - s(t, 0)));
+        lo = std::min(lo, logit);
+        hi = std::max(hi, logit);
+    }
+    EXPECT_GE(lo, 0.9 - 1e-5);
+    EXPECT_LE(hi, 1.1 + 1e-5);
+    EXPECT_LT(lo, 0.92);  // the band is used, not a constant
+    EXPECT_GT(hi, 1.08);
+}
+
+}  // namespace
+}  // namespace moe
