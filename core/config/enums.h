@@ -88,6 +88,16 @@ MOELAB_ENUM_NAMES(Balance, {Balance::None, "none"}, {Balance::AuxFree, "aux_free
 enum class Optimizer { Adam, Sgd };
 MOELAB_ENUM_NAMES(Optimizer, {Optimizer::Adam, "adam"}, {Optimizer::Sgd, "sgd"});
 
+enum class Objective { Cooperative, Competitive };
+MOELAB_ENUM_NAMES(Objective, {Objective::Cooperative, "cooperative"},
+                  {Objective::Competitive, "competitive"});
+
+enum class HashKind { Modulo, Random };
+MOELAB_ENUM_NAMES(HashKind, {HashKind::Modulo, "modulo"}, {HashKind::Random, "random"});
+
+enum class Activation { Sigmoid, Relu };
+MOELAB_ENUM_NAMES(Activation, {Activation::Sigmoid, "sigmoid"}, {Activation::Relu, "relu"});
+
 #undef MOELAB_ENUM_NAMES
 
 }  // namespace moe

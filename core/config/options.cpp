@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/config/options.h"
 
+#include "core/stream/dumped_stream.h"
 #include "core/util/assert.h"
 
 #include <boost/program_options/options_description.hpp>
@@ -198,6 +199,23 @@ struct Codec<std::string> {
     static std::string format(const std::string& value) { return value; }
 };
 
+/// A number, or "auto" for a default that depends on other options.
+template <>
+struct Codec<std::optional<double>> {
+    static std::string kind() { return "auto | number"; }
+
+    static tl::expected<std::optional<double>, std::string> parse(std::string_view text) {
+        if (text == "auto") return std::optional<double>();
+        auto value = Codec<double>::parse(text);
+        if (!value) return tl::make_unexpected(value.error() + " (nor auto)");
+        return std::optional<double>(*value);
+    }
+
+    static std::string format(const std::optional<double>& value) {
+        return value ? Codec<double>::format(*value) : "auto";
+    }
+};
+
 template <>
 struct Codec<std::vector<int64_t>> {
     static std::string kind() { return "comma-separated steps"; }
@@ -235,6 +253,7 @@ struct Range {
     bool hiOpen = false;
 
     bool contains(double x) const {
+        if (std::isnan(x)) return true;  // an "auto" value
         return (loOpen ? x > lo : x >= lo) && (hiOpen ? x < hi : x <= hi);
     }
 
@@ -291,6 +310,11 @@ Field makeField(Access access) {
     if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
         field.number = [access](const ScenarioConfig& config) {
             return static_cast<double>(access(config));
+        };
+    } else if constexpr (std::is_same_v<T, std::optional<double>>) {
+        // "auto" always lies inside the range: check only explicit values.
+        field.number = [access](const ScenarioConfig& config) {
+            return access(config).value_or(std::numeric_limits<double>::quiet_NaN());
         };
     }
     return field;
@@ -389,7 +413,12 @@ po::options_description buildOptions() {
     add("stream.seq_len", field(&S::stream, &StreamConfig::seqLen), "0", atLeast(0),
         "tokens per sequence for sequence-wise losses such as loss.seq_aux (0 = whole batch)");
     add("stream.path", field(&S::stream, &StreamConfig::path), "",
-        "HDF5 file of dumped tokens for stream.kind = dumped");
+        "HDF5 file of dumped tokens for stream.kind = dumped: /tokens [N, d] float32|float16, "
+        "optional /domain [N] (each label gets its own teacher; without it every token uses "
+        "teacher 0, one fixed random MLP) and /token_id [N]; see docs/dumped-stream.md");
+    add("stream.shuffle", field(&S::stream, &StreamConfig::shuffle), "false",
+        "dumped stream: read blocks of train.tokens rows in a seeded random order, a new order "
+        "each pass over the file (false: file order, wrapping around at the end)");
 
     add("model.width", field(&S::model, &ModelConfig::width), "32", atLeast(1),
         "model width d (token dimension)");
@@ -405,6 +434,8 @@ po::options_description buildOptions() {
         "always-on shared experts added with weight 1 (DeepSeekMoE)");
     add("model.null_experts", field(&S::model, &ModelConfig::nullExperts), "0", atLeast(0),
         "zero-output experts that let a token skip computation; they count in E for routing");
+    add("model.lora_rank", field(&S::model, &ModelConfig::loraRank), "4", atLeast(1),
+        "rank r of each expert's adapters on the frozen shared base FFN (expert_kind = lora)");
     add("model.teacher_hidden", field(&S::model, &ModelConfig::teacherHidden), "32", atLeast(1),
         "hidden width of each domain's teacher MLP, which defines the regression target");
 
@@ -413,10 +444,12 @@ po::options_description buildOptions() {
         "expert_choice (Zhou 2022), soft_moe (Puigcerver 2023), autoencoder (Expert Gate), "
         "hash (Hash Layers), random, rre (PanGu-Sigma random routed experts)");
     add("router.k", field(&S::router, &RouterConfig::k), "2", atLeast(1),
-        "experts chosen per token, top-k (Switch 1, GShard and Mixtral 2); at most model.experts");
-    add("router.capacity_factor", field(&S::router, &RouterConfig::capacityFactor), "1.0",
+        "experts chosen per token, top-k (Switch 1, GShard and Mixtral 2); at most model.experts + model.null_experts; ignored by expert_choice");
+    add("router.capacity_factor", field(&S::router, &RouterConfig::capacityFactor), "auto",
         atLeast(0),
-        "expert capacity C = ceil(capacity_factor * k * T / E) (GShard, Switch); 0 = dropless");
+        "expert capacity: C = ceil(capacity_factor * k * T / E) for token choice (GShard, "
+        "Switch), ceil(capacity_factor * T / E) for expert choice; 0 = dropless; auto = 1 for "
+        "token choice, 2 for expert choice (Zhou et al. 2022)");
     add("router.min_capacity", field(&S::router, &RouterConfig::minCapacity), "0", atLeast(0),
         "lower bound on the expert capacity (DeepSpeed min_capacity)");
     add("router.priority", field(&S::router, &RouterConfig::priority), "position",
@@ -454,6 +487,19 @@ po::options_description buildOptions() {
     add("router.topk_group", field(&S::router, &RouterConfig::topkGroup), "1", atLeast(1),
         "groups eligible per token (DeepSeek-V3 topk_group)");
 
+    add("router.hash", field(&S::router, &RouterConfig::hash), "modulo",
+        "hash router: expert = token_id mod E, or a fixed random hash of the id (Roller et al. "
+        "2021)");
+    add("router.normalize", field(&S::router, &RouterConfig::normalize), "true",
+        "soft MoE: l2-normalise token rows and Phi columns before the logits (Puigcerver et al. "
+        "2023, appendix)");
+    add("router.ae_hidden", field(&S::router, &RouterConfig::aeHidden), "16", atLeast(1),
+        "autoencoder gate: hidden width of each expert's autoencoder (Aljundi et al. 2017)");
+    add("router.ae_lr", field(&S::router, &RouterConfig::aeLr), "0.01", above(0),
+        "autoencoder gate: learning rate of the autoencoders (their own, not train.lr)");
+    add("router.ae_activation", field(&S::router, &RouterConfig::aeActivation), "sigmoid",
+        "autoencoder gate: hidden activation (sigmoid in the paper)");
+
     add("loss.aux", field(&S::loss, &LossConfig::aux), "0.01", atLeast(0),
         "Switch load-balancing loss E * sum_i f_i P_i, coefficient (0 = off)");
     add("loss.aux_first_choice", field(&S::loss, &LossConfig::auxFirstChoice), "false",
@@ -466,6 +512,10 @@ po::options_description buildOptions() {
         "load loss CV(load)^2 coefficient, smooth load estimator (Shazeer 2017; noisy_topk only)");
     add("loss.seq_aux", field(&S::loss, &LossConfig::seqAux), "0", atLeast(0),
         "sequence-wise balance loss alpha (DeepSeek-V3), over stream.seq_len tokens");
+
+    add("loss.objective", field(&S::loss, &LossConfig::objective), "cooperative",
+        "task objective: cooperative mean squared error of the mixture, or competitive "
+        "-log sum_i g_i exp(-err_i) (Jacobs et al. 1991)");
 
     add("train.steps", field(&S::train, &TrainConfig::steps), "2000", atLeast(0), "training steps");
     add("train.tokens", field(&S::train, &TrainConfig::tokens), "1024", atLeast(1),
@@ -769,11 +819,13 @@ private:
 /// individually in range, so one mistake is reported once.
 void checkCombinations(const ScenarioConfig& c, Problems& problems) {
     const RouterConfig& r = c.router;
-    const int experts = c.model.experts;
+    // Null experts are routed like the others (ROUTING.md §7): they count in E for routing.
+    const int experts = c.model.experts + std::max(0, c.model.nullExperts);
     if (experts >= 1 && r.k > experts) {
-        problems.add("router.k", fmt::format("{} exceeds model.experts ({}); accepted: integer "
-                                             "1..model.experts",
-                                             r.k, experts));
+        problems.add("router.k",
+                     fmt::format("{} exceeds the experts a token can choose ({}); accepted: integer "
+                                 "1..model.experts + model.null_experts",
+                                 r.k, experts));
     }
     const bool groupsDivide = experts >= 1 && r.groups >= 1 && experts % r.groups == 0;
     if (experts >= 1 && r.groups >= 1 && !groupsDivide) {
@@ -787,7 +839,8 @@ void checkCombinations(const ScenarioConfig& c, Problems& problems) {
                      fmt::format("{} exceeds router.groups ({}); accepted: integer "
                                  "1..router.groups",
                                  r.topkGroup, r.groups));
-    } else if (r.groups > 1 && groupsDivide && r.topkGroup >= 1 && r.k >= 1 && r.k <= experts) {
+    } else if (r.groups > 1 && groupsDivide && r.topkGroup >= 1 && r.k >= 1 && r.k <= experts &&
+               r.kind != RouterKind::Rre) {
         const int eligible = r.topkGroup * (experts / r.groups);
         if (r.k > eligible) {
             problems.add("router.k",
@@ -801,6 +854,79 @@ void checkCombinations(const ScenarioConfig& c, Problems& problems) {
                      fmt::format("sampling is GShard's policy for the second of two experts and "
                                  "needs router.k = 2 (router.k is {})",
                                  r.k));
+    }
+    // Random Routed Experts draw all k experts inside the token's group (PanGu-Sigma).
+    if (r.kind == RouterKind::Rre && groupsDivide && r.k >= 1 && r.k <= experts &&
+        r.k > experts / r.groups) {
+        problems.add("router.k",
+                     fmt::format("{} exceeds the {} experts of one of router.groups = {} groups; "
+                                 "router.kind = rre picks all k inside the token's group "
+                                 "(accepted: integer 1..{})",
+                                 r.k, experts / r.groups, r.groups, experts / r.groups));
+    }
+    // Hash routing reads token ids and RRE domain labels: the clusters stream has no ids, a
+    // dumped file has each only if it stores /token_id or /domain (an unreadable file is
+    // reported by checkDumpedFile).
+    const bool needsLabels = r.kind == RouterKind::Hash || r.kind == RouterKind::Rre;
+    tl::expected<DumpedTokensInfo, std::string> dumped = tl::make_unexpected(std::string());
+    if (needsLabels && c.stream.kind == StreamKind::Dumped && !c.stream.path.empty())
+        dumped = DumpedStream::inspect(c.stream.path);
+    if (r.kind == RouterKind::Hash && c.stream.kind == StreamKind::Clusters) {
+        problems.add("router.kind",
+                     fmt::format("hash routes by token id, which stream.kind = {} does not "
+                                 "provide; accepted stream.kind: zipf | dumped (with /token_id)",
+                                 enumName(c.stream.kind)));
+    }
+    if (needsLabels && dumped) {
+        const bool hash = r.kind == RouterKind::Hash;
+        if (hash ? !dumped->hasTokenId : !dumped->hasDomain) {
+            problems.add("router.kind",
+                         fmt::format("{} needs {} per token, but {} has no {} dataset; accepted "
+                                     "stream.kind: {}",
+                                     enumName(r.kind), hash ? "token ids" : "domain labels",
+                                     c.stream.path, hash ? "/token_id" : "/domain",
+                                     hash ? "zipf" : "clusters | zipf"));
+        }
+    }
+    // The Expert Gate and the baselines have no logits to perturb and no second-expert draw.
+    const bool fixedGate = r.kind == RouterKind::Autoencoder || r.kind == RouterKind::Hash ||
+                           r.kind == RouterKind::Random || r.kind == RouterKind::Rre;
+    if (fixedGate && r.noise != NoiseKind::None) {
+        problems.add("router.noise", fmt::format("'{}' must be none with router.kind = {}, which "
+                                                 "has no logits to perturb",
+                                                 enumName(r.noise), enumName(r.kind)));
+    }
+    if (fixedGate && r.secondExpert == SecondExpert::Sampling) {
+        problems.add("router.second_expert",
+                     fmt::format("'sampling' must be all with router.kind = {}, which keeps "
+                                 "every choice",
+                                 enumName(r.kind)));
+    }
+    if (fixedGate && r.balance == Balance::AuxFree) {
+        problems.add("router.balance",
+                     fmt::format("'aux_free' must be none with router.kind = {}, which has "
+                                 "no selection bias",
+                                 enumName(r.kind)));
+    }
+    // Soft MoE (ROUTING.md §4) mixes every token into every slot: a token has no expert choices
+    // to score on their own, bias or sample, and the router has no input jitter (vmoe offers
+    // Gaussian noise on the logits only).
+    if (r.kind == RouterKind::SoftMoe) {
+        if (c.loss.objective == Objective::Competitive) {
+            problems.add("loss.objective",
+                         "'competitive' needs each expert's own prediction for a token, which "
+                         "router.kind = soft_moe does not have (every slot mixes all tokens); "
+                         "accepted: cooperative");
+        }
+        if (r.noise == NoiseKind::Jitter || r.noise == NoiseKind::Gumbel) {
+            problems.add("router.noise", fmt::format("'{}' is not available with router.kind = "
+                                                     "soft_moe; accepted: none | gaussian",
+                                                     enumName(r.noise)));
+        }
+        if (r.balance == Balance::AuxFree) {
+            problems.add("router.balance", "'aux_free' must be none with router.kind = soft_moe, "
+                                           "which has no selection to bias");
+        }
     }
     const bool noisyTopK = r.kind == RouterKind::NoisyTopK;
     if (c.loss.importance > 0 && !noisyTopK) {
@@ -839,23 +965,29 @@ void checkCombinations(const ScenarioConfig& c, Problems& problems) {
 /// Variants the table already names but this version cannot run yet. Refusing them here, rather
 /// than leaving them out of the table, keeps one vocabulary for scenario files and traces; each
 /// rule goes away when its variant lands.
-void checkAvailable(const ScenarioConfig& c, Problems& problems) {
-    const auto notYet = [&](std::string key, std::string_view value, std::string_view available) {
-        problems.add(std::move(key), fmt::format("'{}' is not available in this version yet; "
-                                                 "available: {}",
-                                                 value, available));
-    };
-    const RouterKind router = c.router.kind;
-    if (router != RouterKind::TokenChoice && router != RouterKind::NoisyTopK) {
-        notYet("router.kind", enumName(router), "token_choice | noisy_topk");
+void checkAvailable(const ScenarioConfig& /*c*/, Problems& /*problems*/) {
+    // Nothing to refuse: every variant the table names runs in this version (expert_choice, the
+    // last one, landed with core/routing/expert_choice_router.h).
+}
+
+/// A dumped stream's file is checked here from its header (shapes and dtypes, no values), so a
+/// wrong file stops `moelab run` before any set-up, with the other scenario issues.
+void checkDumpedFile(const ScenarioConfig& c, Problems& problems) {
+    if (c.stream.kind != StreamKind::Dumped) return;
+    if (c.stream.path.empty()) {
+        problems.add("stream.path", "is empty; stream.kind = dumped reads its tokens from this "
+                                    "HDF5 file (/tokens [N, d], see docs/dumped-stream.md)");
+        return;
     }
-    if (c.stream.kind == StreamKind::Dumped) notYet("stream.kind", "dumped", "clusters | zipf");
-    if (c.model.expertKind == ExpertKind::Lora) notYet("model.expert_kind", "lora", "ffn | linear");
-    if (c.model.sharedExperts > 0) {
-        notYet("model.shared_experts", std::to_string(c.model.sharedExperts), "0");
-    }
-    if (c.model.nullExperts > 0) {
-        notYet("model.null_experts", std::to_string(c.model.nullExperts), "0");
+    const auto info = DumpedStream::inspect(c.stream.path);
+    if (!info) {
+        problems.add("stream.path", info.error());
+    } else if (c.model.width >= 1 && info->width != c.model.width) {
+        problems.add("stream.path",
+                     fmt::format("{}: dataset /tokens has width d = {} (shape [{}, {}]) but "
+                                 "model.width = {}; set model.width = {} or dump tokens of width {}",
+                                 c.stream.path, info->width, info->rows, info->width,
+                                 c.model.width, info->width, c.model.width));
     }
 }
 
@@ -878,7 +1010,7 @@ void checkMemory(const ScenarioConfig& c, Problems& problems) {
     // Expert buffers hold every kept assignment, T * k slots padded by the capacity factor, but
     // never more than every token in every expert.
     const double slots =
-        std::min(tokens * c.router.k * std::max(1.0, c.router.capacityFactor), tokens * experts);
+        std::min(tokens * c.router.k * std::max(1.0, c.router.effectiveCapacityFactor()), tokens * experts);
     // Input [T, d], output and target [T, d_out], logits, scores and their gradients [T, E],
     // expert input, hidden and output per slot.
     const double activations =
@@ -1015,6 +1147,7 @@ std::vector<Issue> validateScenario(const ScenarioConfig& config) {
     }
     checkCombinations(config, problems);
     checkAvailable(config, problems);
+    checkDumpedFile(config, problems);
     checkMemory(config, problems);
     return problems.take();
 }

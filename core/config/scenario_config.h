@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ struct StreamConfig {
     std::vector<int64_t> driftAt; ///< steps at which the domain mixture is re-drawn
     int seqLen;                   ///< tokens per sequence for sequence-wise losses (0 = the whole batch)
     std::string path;             ///< dumped stream file
+    bool shuffle;                 ///< dumped stream: visit blocks of T rows in a seeded random order
 };
 
 /// The MoE layer and its teacher (`[model]`).
@@ -32,13 +34,14 @@ struct ModelConfig {
     int sharedExperts;
     int nullExperts;
     int teacherHidden;  ///< hidden width of each domain's teacher MLP
+    int loraRank;       ///< r of the per-expert adapters when expertKind = lora
 };
 
 /// Router options (`[router]`), ROUTING.md §1-§2 and §6.
 struct RouterConfig {
     RouterKind kind;
     int k;
-    double capacityFactor;  ///< 0 = dropless
+    std::optional<double> capacityFactor;  ///< 0 = dropless; unset ("auto") = the router's default
     int minCapacity;
     Priority priority;
     WeightNorm weightNorm;  ///< Auto resolves to None for k = 1 and TopK for k > 1
@@ -55,6 +58,17 @@ struct RouterConfig {
     double temperature;
     int groups;             ///< DeepSeek-V3 n_group (1 = no group limit)
     int topkGroup;          ///< DeepSeek-V3 topk_group
+    HashKind hash;          ///< hash router: token_id mod E, or a fixed random hash of the id
+    bool normalize;         ///< soft MoE: l2-normalise X rows and Phi columns (Puigcerver §2.3)
+    int aeHidden;           ///< autoencoder gate: hidden width h of each expert's autoencoder
+    double aeLr;            ///< autoencoder gate: learning rate of the autoencoders
+    Activation aeActivation;  ///< autoencoder gate: hidden activation (sigmoid in the paper)
+
+    /// capacity_factor with "auto" resolved: 2 for expert choice (ROUTING.md §3), 1 otherwise.
+    double effectiveCapacityFactor() const {
+        if (capacityFactor) return *capacityFactor;
+        return kind == RouterKind::ExpertChoice ? 2.0 : 1.0;
+    }
 
     /// weight_norm with Auto resolved (ROUTING.md §1.5 default).
     WeightNorm effectiveWeightNorm() const {
@@ -71,6 +85,7 @@ struct LossConfig {
     double importance;
     double load;
     double seqAux;
+    Objective objective;  ///< cooperative MSE, or Jacobs et al. 1991 competitive (ROUTING.md §5)
 };
 
 /// Training (`[train]`).

@@ -45,7 +45,7 @@ constexpr std::optional<SchemaVersion> parseSchemaVersion(std::string_view text)
 /// "major.minor", stored as the root attribute `schema_version`. A reader accepts a file whose
 /// major equals its own, whatever the minor (a minor bump only adds datasets or attributes, which
 /// older readers ignore), and refuses any other major: a major bump means an incompatible layout.
-inline constexpr std::string_view kSchemaVersion = "1.0";
+inline constexpr std::string_view kSchemaVersion = "1.1";  ///< 1.1 added layer_<l>/snapshots
 inline constexpr int kSchemaMajor = parseSchemaVersion(kSchemaVersion).value().versionMajor;
 
 // Root attributes.
@@ -74,15 +74,17 @@ inline constexpr std::array<std::string_view, 5> kAuxiliarySignals = {
     "drop_fraction", "token_drop_fraction", "load_entropy", "router_entropy", "collapse"};
 
 /// "layer_<l>": the group holding layer l's datasets; the root's @default names layer_0.
-inline std::string layerGroupName(int layer) { return "layer_" + std::to_string(layer); }
+inline std::string layerGroupName(int layer) {
+    return "layer_" + std::to_string(layer);
+}
 
 /// Scalar: 1-D [steps]. PerExpert: 2-D [steps, E]. Both grow along the step axis.
 enum class DatasetKind { Scalar, PerExpert };
 
 /// Where a dataset's value comes from in a StepStats. The member type fixes the stored type:
 /// double -> float64, int64_t -> int64, std::vector<double> (E entries) -> float64 row.
-using StepStatsField = std::variant<double StepStats::*, int64_t StepStats::*,
-                                    std::vector<double> StepStats::*>;
+using StepStatsField =
+    std::variant<double StepStats::*, int64_t StepStats::*, std::vector<double> StepStats::*>;
 
 /// One recorded dataset of a layer group.
 struct DatasetSpec {
@@ -95,12 +97,18 @@ struct DatasetSpec {
 
 /// Every dataset of a layer group, in the order the writer creates them. Meanings follow
 /// ROUTING.md §10; T = tokens per step, k = choices per token, E = experts.
-inline constexpr std::array<DatasetSpec, 23> kTraceDatasets = {{
+inline constexpr std::array<DatasetSpec, 26> kTraceDatasets = {{
     {"step", DatasetKind::Scalar, "steps", "training step", &StepStats::step},
     {"drop_fraction", DatasetKind::Scalar, "1", "dropped assignments / (T k)",
      &StepStats::dropFraction},
     {"token_drop_fraction", DatasetKind::Scalar, "1", "dropped tokens / T",
      &StepStats::tokenDropFraction},
+    {"picked_once_fraction", DatasetKind::Scalar, "1",
+     "tokens with exactly one kept assignment / T", &StepStats::pickedOnceFraction},
+    {"picked_many_fraction", DatasetKind::Scalar, "1",
+     "tokens with two or more kept assignments / T", &StepStats::pickedManyFraction},
+    {"null_fraction", DatasetKind::Scalar, "1",
+     "kept assignments to null experts / kept assignments", &StepStats::nullFraction},
     {"load_cv", DatasetKind::Scalar, "1", "load CV (std / mean of demand)", &StepStats::loadCv},
     {"max_over_mean", DatasetKind::Scalar, "1", "max / mean of demand", &StepStats::maxOverMean},
     {"load_entropy", DatasetKind::Scalar, "1", "load entropy H(demand / sum) / ln E",
@@ -113,11 +121,14 @@ inline constexpr std::array<DatasetSpec, 23> kTraceDatasets = {{
     {"task_loss", DatasetKind::Scalar, "1", "task loss", &StepStats::taskLoss},
     {"aux_loss", DatasetKind::Scalar, "1", "load-balancing loss (before its coefficient)",
      &StepStats::auxLoss},
-    {"z_loss", DatasetKind::Scalar, "1", "router z-loss", &StepStats::zLoss},
-    {"importance_loss", DatasetKind::Scalar, "1", "importance loss", &StepStats::importanceLoss},
-    {"load_loss", DatasetKind::Scalar, "1", "load loss", &StepStats::loadLoss},
-    {"seq_aux_loss", DatasetKind::Scalar, "1", "sequence-wise balance loss",
-     &StepStats::seqAuxLoss},
+    {"z_loss", DatasetKind::Scalar, "1", "router z-loss (before its coefficient)",
+     &StepStats::zLoss},
+    {"importance_loss", DatasetKind::Scalar, "1", "importance loss (before its coefficient)",
+     &StepStats::importanceLoss},
+    {"load_loss", DatasetKind::Scalar, "1", "load loss (before its coefficient)",
+     &StepStats::loadLoss},
+    {"seq_aux_loss", DatasetKind::Scalar, "1",
+     "sequence-wise balance loss (before its coefficient)", &StepStats::seqAuxLoss},
     {"total_loss", DatasetKind::Scalar, "1", "total loss (task + weighted balancing losses)",
      &StepStats::totalLoss},
     {"specialization", DatasetKind::Scalar, "1", "NMI(domain, first-choice expert)",
@@ -127,8 +138,7 @@ inline constexpr std::array<DatasetSpec, 23> kTraceDatasets = {{
     {"demand", DatasetKind::PerExpert, "assignments", "assignments before capacity",
      &StepStats::demand},
     {"load", DatasetKind::PerExpert, "assignments", "kept assignments", &StepStats::load},
-    {"dropped", DatasetKind::PerExpert, "assignments", "dropped assignments",
-     &StepStats::dropped},
+    {"dropped", DatasetKind::PerExpert, "assignments", "dropped assignments", &StepStats::dropped},
     {"importance", DatasetKind::PerExpert, "1", "importance (sum of combine weights)",
      &StepStats::importance},
     {"mean_score", DatasetKind::PerExpert, "1", "mean gate score", &StepStats::meanScore},
@@ -148,5 +158,45 @@ constexpr bool tableIsConsistent() {
 // The writer relies on step coming first (it becomes the dimension scale before the others are
 // attached) and on the kind matching the member type.
 static_assert(detail::tableIsConsistent());
+
+/// "layer_<l>/snapshots": per-token snapshots (trace.snapshot_every), present only when the run
+/// records them. S = snapshots so far, T = tokens per step, K = columns of the routing decision
+/// (k choices, or one per expert for expert choice).
+inline constexpr std::string_view kSnapshotGroup = "snapshots";
+/// The step of each snapshot; the dimension scale of dim 0 of every other snapshot dataset.
+inline constexpr std::string_view kSnapshotStepDataset = "snapshot_step";
+
+/// [S] step index; [S, T] per token; [S, T, K] per decision column.
+enum class SnapshotShape { Step, PerToken, PerChoice };
+
+/// How a snapshot dataset is stored; the memory side of each is fixed by TraceSnapshot.
+enum class SnapshotType { Int64, Int32, Float32, UInt8 };
+
+/// One dataset of a snapshots group.
+struct SnapshotDatasetSpec {
+    std::string_view name;
+    SnapshotShape shape;
+    SnapshotType type;
+    std::string_view units;
+    std::string_view longName;
+};
+
+/// Every dataset of a snapshots group, in the order the writer creates them (the step first).
+/// Tokens or columns that a snapshot does not have are stored as -1 (ids, experts) or 0.
+inline constexpr std::array<SnapshotDatasetSpec, 6> kSnapshotDatasets = {{
+    {kSnapshotStepDataset, SnapshotShape::Step, SnapshotType::Int64, "steps",
+     "training step of the snapshot"},
+    {"domain", SnapshotShape::PerToken, SnapshotType::Int32, "domain",
+     "domain label of the token (-1 = none)"},
+    {"token_id", SnapshotShape::PerToken, SnapshotType::Int32, "token",
+     "vocabulary id of the token (-1 = none)"},
+    {"choice", SnapshotShape::PerChoice, SnapshotType::Int32, "expert",
+     "expert of each choice in selection order (-1 = discarded)"},
+    {"weight", SnapshotShape::PerChoice, SnapshotType::Float32, "1",
+     "combine weight of each choice (0 where not kept)"},
+    {"kept", SnapshotShape::PerChoice, SnapshotType::UInt8, "1",
+     "1 if the choice was dispatched to its expert"},
+}};
+static_assert(kSnapshotDatasets[0].name == kSnapshotStepDataset);
 
 }  // namespace moe::io

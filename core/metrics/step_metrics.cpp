@@ -56,7 +56,29 @@ double normalizedMutualInformation(const std::vector<int32_t>& a, const std::vec
     return std::clamp(mi / denom, 0.0, 1.0);
 }
 
-StepStats routingMetrics(const RoutingDecision& d, const std::vector<int32_t>& domain) {
+void fillDemandStatistics(StepStats& s) {
+    const auto nE = static_cast<double>(s.demand.size());
+    double mean = 0;
+    for (double x : s.demand) mean += x;
+    mean /= nE;
+    double var = 0;
+    double maxDemand = 0;
+    s.deadExperts = 0;
+    for (double x : s.demand) {
+        var += (x - mean) * (x - mean);
+        maxDemand = std::max(maxDemand, x);
+        if (isExactlyZero(x)) s.deadExperts += 1;
+    }
+    var /= nE;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    s.loadCv = mean > 0 ? std::sqrt(var) / mean : nan;
+    s.maxOverMean = mean > 0 ? maxDemand / mean : nan;
+    s.loadEntropy = normalizedEntropy(s.demand);
+    s.collapse = 1.0 - s.loadEntropy;
+}
+
+StepStats routingMetrics(const RoutingDecision& d, const std::vector<int32_t>& domain,
+                         int nullExperts) {
     const int nTokens = d.nTokens;
     const int nExperts = d.nExperts;
     const int k = d.k;
@@ -71,8 +93,13 @@ StepStats routingMetrics(const RoutingDecision& d, const std::vector<int32_t>& d
 
     int64_t droppedAssignments = 0;
     int64_t droppedTokens = 0;
+    int64_t pickedOnce = 0;
+    int64_t pickedMany = 0;
+    int64_t keptTotal = 0;
+    int64_t keptNull = 0;
+    const int firstNull = nExperts - nullExperts;
     for (int t = 0; t < nTokens; ++t) {
-        bool anyKept = false;
+        int keptHere = 0;
         for (int j = 0; j < k; ++j) {
             const int e = d.choice(t, j);
             if (e < 0) continue;
@@ -81,36 +108,29 @@ StepStats routingMetrics(const RoutingDecision& d, const std::vector<int32_t>& d
             if (d.kept(t, j)) {
                 s.load[ue] += 1;
                 s.importance[ue] += static_cast<double>(d.weight(t, j));
-                anyKept = true;
+                ++keptHere;
+                if (e >= firstNull) ++keptNull;
             } else {
                 s.dropped[ue] += 1;
                 ++droppedAssignments;
             }
         }
-        if (!anyKept) ++droppedTokens;
+        if (keptHere == 0) ++droppedTokens;
+        if (keptHere == 1) ++pickedOnce;
+        if (keptHere >= 2) ++pickedMany;
+        keptTotal += keptHere;
     }
     for (int e = 0; e < nExperts; ++e)
         s.meanScore[static_cast<size_t>(e)] = d.scores.col(e).cast<double>().mean();
 
     s.dropFraction = static_cast<double>(droppedAssignments) / (static_cast<double>(nTokens) * k);
     s.tokenDropFraction = static_cast<double>(droppedTokens) / nTokens;
+    s.pickedOnceFraction = static_cast<double>(pickedOnce) / nTokens;
+    s.pickedManyFraction = static_cast<double>(pickedMany) / nTokens;
+    s.nullFraction = keptTotal > 0 ? static_cast<double>(keptNull) / static_cast<double>(keptTotal) : 0.0;
 
-    double mean = 0;
-    for (double x : s.demand) mean += x;
-    mean /= static_cast<double>(nE);
-    double var = 0;
-    double maxDemand = 0;
-    for (double x : s.demand) {
-        var += (x - mean) * (x - mean);
-        maxDemand = std::max(maxDemand, x);
-        if (isExactlyZero(x)) s.deadExperts += 1;
-    }
-    var /= static_cast<double>(nE);
+    fillDemandStatistics(s);
     const double nan = std::numeric_limits<double>::quiet_NaN();
-    s.loadCv = mean > 0 ? std::sqrt(var) / mean : nan;
-    s.maxOverMean = mean > 0 ? maxDemand / mean : nan;
-    s.loadEntropy = normalizedEntropy(s.demand);
-    s.collapse = 1.0 - s.loadEntropy;
 
     // router_entropy = mean_t H(p_t) / ln E
     double h = 0;
@@ -125,8 +145,16 @@ StepStats routingMetrics(const RoutingDecision& d, const std::vector<int32_t>& d
     if (domain.empty()) {
         s.specialization = nan;
     } else {
+        // The first choice: choice 0 in selection order; with one column per expert (expert
+        // choice), the pick with the largest weight (ties: lower expert), or -1 if none picked t.
         std::vector<int32_t> first(static_cast<size_t>(nTokens));
-        for (int t = 0; t < nTokens; ++t) first[static_cast<size_t>(t)] = d.choice(t, 0);
+        for (int t = 0; t < nTokens; ++t) {
+            int32_t best = d.columnPerExpert ? -1 : d.choice(t, 0);
+            if (d.columnPerExpert)
+                for (int j = 0; j < k; ++j)
+                    if (d.kept(t, j) && (best < 0 || d.weight(t, j) > d.weight(t, best))) best = j;
+            first[static_cast<size_t>(t)] = best;
+        }
         s.specialization = normalizedMutualInformation(domain, first);
     }
     return s;

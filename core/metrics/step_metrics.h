@@ -9,16 +9,24 @@
 
 namespace moe {
 
-/// Fills the routing metrics of ROUTING.md §10 from one token-choice decision: the per-expert
-/// arrays, drop fractions, load statistics of demand, router entropy and, when domain [T] is
-/// non-empty, specialization = NMI(domain, first-choice expert). Losses are left at 0.
-/// Demand counts the assignments offered to capacity (a choice discarded by second-expert
-/// sampling is not one); drop_fraction divides by T k as the spec states.
-StepStats routingMetrics(const RoutingDecision& decision, const std::vector<int32_t>& domain);
+/// Fills the routing metrics of ROUTING.md §10 from one decision: the per-expert arrays, drop
+/// fractions, load statistics of demand, router entropy and, when domain [T] is non-empty,
+/// specialization = NMI(domain, first-choice expert). Losses are left at 0. Demand counts the
+/// assignments offered to capacity (a choice discarded by second-expert sampling is not one);
+/// drop_fraction divides by T k as the spec states. The last nullExperts columns are null
+/// experts (ROUTING.md §7): they count in every per-expert array and in null_fraction.
+/// For expert choice the decision has one column per expert (k = E), so demand = load.
+StepStats routingMetrics(const RoutingDecision& decision, const std::vector<int32_t>& domain,
+                         int nullExperts = 0);
+
+/// Fills load_cv, max_over_mean, dead_experts, load_entropy and collapse (ROUTING.md §10) from
+/// stats.demand [E], which must be set; the other fields are left as they are. A demand that is
+/// all zero gives NaN for load_cv and max_over_mean.
+void fillDemandStatistics(StepStats& stats);
 
 /// Normalized mutual information of two labelings of the same items, arithmetic normalisation
 /// 2 I(A;B) / (H(A) + H(B)) (scikit-learn's default). 1 when both labelings are constant (and
-/// so identical), 0 when exactly one is constant. Labels are non-negative ints.
+/// so identical), 0 when exactly one is constant. Labels are any ints (-1 for "none" is fine).
 double normalizedMutualInformation(const std::vector<int32_t>& a, const std::vector<int32_t>& b);
 
 /// Entropy of the distribution counts/sum divided by ln(n), n = counts.size(): 1 for uniform,

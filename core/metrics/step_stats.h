@@ -20,7 +20,10 @@ struct StepStats {
 
     // Scalars.
     double dropFraction = 0;       ///< dropped assignments / (T k)
-    double tokenDropFraction = 0;  ///< dropped tokens / T
+    double tokenDropFraction = 0;  ///< dropped tokens / T (tokens with no kept assignment)
+    double pickedOnceFraction = 0;  ///< tokens with exactly one kept assignment / T
+    double pickedManyFraction = 0;  ///< tokens with two or more kept assignments / T
+    double nullFraction = 0;        ///< kept assignments to null experts / all kept assignments
     double loadCv = 0;             ///< population std / mean of demand
     double maxOverMean = 0;        ///< max / mean of demand
     double loadEntropy = 0;        ///< H(demand / sum) / ln E

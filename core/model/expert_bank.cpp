@@ -21,21 +21,103 @@ Matrix fanInNormal(int rows, int cols, Rng& rng) {
 
 }  // namespace
 
-ExpertBank::ExpertBank(ExpertKind kind, int nExperts, int width, int hidden, int out, Rng& rng)
+ExpertBank::ExpertBank(ExpertKind kind, int nExperts, int width, int hidden, int out, Rng& rng,
+                       const std::string& name, int loraRank)
     : m_kind(kind), m_nExperts(nExperts), m_out(out) {
-    if (kind != ExpertKind::Ffn && kind != ExpertKind::Linear)
-        throw std::invalid_argument("model.expert_kind = " + std::string(enumName(kind)) +
-                                    " is not available in this version");
     m_experts.resize(static_cast<size_t>(nExperts));
+    if (kind == ExpertKind::Lora) {
+        MOELAB_ASSERT(loraRank >= 1, "LoRA experts need a rank");
+        m_base.w1 = Parameter(name + "_base.w1", fanInNormal(width, hidden, rng));
+        m_base.b1 = Parameter(name + "_base.b1", Matrix::Zero(1, hidden));
+        m_base.w2 = Parameter(name + "_base.w2", fanInNormal(hidden, out, rng));
+        m_base.b2 = Parameter(name + "_base.b2", Matrix::Zero(1, out));
+        for (Parameter* p : {&m_base.w1, &m_base.b1, &m_base.w2, &m_base.b2}) p->frozen = true;
+    }
     for (int e = 0; e < nExperts; ++e) {
         Expert& x = m_experts[static_cast<size_t>(e)];
-        const std::string prefix = "expert[" + std::to_string(e) + "].";
-        const int firstOut = kind == ExpertKind::Ffn ? hidden : out;
-        x.w1 = Parameter(prefix + "w1", fanInNormal(width, firstOut, rng));
-        x.b1 = Parameter(prefix + "b1", Matrix::Zero(1, firstOut));
-        if (kind == ExpertKind::Ffn) {
-            x.w2 = Parameter(prefix + "w2", fanInNormal(hidden, out, rng));
-            x.b2 = Parameter(prefix + "b2", Matrix::Zero(1, out));
+        const std::string prefix = name + "[" + std::to_string(e) + "].";
+        switch (kind) {
+            case ExpertKind::Ffn:
+                x.w1 = Parameter(prefix + "w1", fanInNormal(width, hidden, rng));
+                x.b1 = Parameter(prefix + "b1", Matrix::Zero(1, hidden));
+                x.w2 = Parameter(prefix + "w2", fanInNormal(hidden, out, rng));
+                x.b2 = Parameter(prefix + "b2", Matrix::Zero(1, out));
+                break;
+            case ExpertKind::Linear:
+                x.w1 = Parameter(prefix + "w1", fanInNormal(width, out, rng));
+                x.b1 = Parameter(prefix + "b1", Matrix::Zero(1, out));
+                break;
+            case ExpertKind::Lora:
+                x.w1 = Parameter(prefix + "lora_a1", fanInNormal(width, loraRank, rng));
+                x.b1 = Parameter(prefix + "lora_b1", Matrix::Zero(loraRank, hidden));
+                x.w2 = Parameter(prefix + "lora_a2", fanInNormal(hidden, loraRank, rng));
+                x.b2 = Parameter(prefix + "lora_b2", Matrix::Zero(loraRank, out));
+                break;
+            default:
+                MOELAB_ASSERT(false, "unknown expert kind");
+        }
+    }
+}
+
+void ExpertBank::forwardOne(int e, const Matrix& in, Matrix& out) {
+    Expert& x = m_experts[static_cast<size_t>(e)];
+    if (m_kind == ExpertKind::Linear) {
+        out.noalias() = in * x.w1.value;
+        out.rowwise() += x.b1.value.row(0);
+        return;
+    }
+    const bool lora = m_kind == ExpertKind::Lora;
+    const Expert& ffn = lora ? m_base : x;
+    x.preActivation.noalias() = in * ffn.w1.value;
+    if (lora) {
+        // x (W1 + A1 B1) computed as x W1 + (x A1) B1: rank r, never a [d, h] sum.
+        x.down1.noalias() = in * x.w1.value;
+        x.preActivation.noalias() += x.down1 * x.b1.value;
+    }
+    x.preActivation.rowwise() += ffn.b1.value.row(0);
+    x.activation = x.preActivation.unaryExpr([](Scalar v) { return gelu(v); });
+    out.noalias() = x.activation * ffn.w2.value;
+    if (lora) {
+        x.down2.noalias() = x.activation * x.w2.value;
+        out.noalias() += x.down2 * x.b2.value;
+    }
+    out.rowwise() += ffn.b2.value.row(0);
+}
+
+void ExpertBank::backwardOne(int e, const Matrix& in, const Matrix& dy, Matrix* dIn) {
+    Expert& x = m_experts[static_cast<size_t>(e)];
+    if (m_kind == ExpertKind::Linear) {
+        x.w1.grad.noalias() += in.transpose() * dy;
+        x.b1.grad += dy.colwise().sum();
+        if (dIn) dIn->noalias() = dy * x.w1.value.transpose();
+        return;
+    }
+    Matrix dPre;
+    if (m_kind == ExpertKind::Ffn) {
+        x.w2.grad.noalias() += x.activation.transpose() * dy;
+        x.b2.grad += dy.colwise().sum();
+        dPre.noalias() = dy * x.w2.value.transpose();
+    } else {
+        // out = act W2 + (act A2) B2 + b2 with W2, b2 frozen.
+        const Matrix dDown2 = dy * x.b2.value.transpose();
+        x.b2.grad.noalias() += x.down2.transpose() * dy;
+        x.w2.grad.noalias() += x.activation.transpose() * dDown2;
+        dPre.noalias() = dy * m_base.w2.value.transpose();
+        dPre.noalias() += dDown2 * x.w2.value.transpose();
+    }
+    dPre.array() *= x.preActivation.unaryExpr([](Scalar v) { return geluGrad(v); }).array();
+    if (m_kind == ExpertKind::Ffn) {
+        x.w1.grad.noalias() += in.transpose() * dPre;
+        x.b1.grad += dPre.colwise().sum();
+        if (dIn) dIn->noalias() = dPre * x.w1.value.transpose();
+    } else {
+        // pre = x W1 + (x A1) B1 + b1 with W1, b1 frozen.
+        const Matrix dDown1 = dPre * x.b1.value.transpose();
+        x.b1.grad.noalias() += x.down1.transpose() * dPre;
+        x.w1.grad.noalias() += in.transpose() * dDown1;
+        if (dIn) {
+            dIn->noalias() = dPre * m_base.w1.value.transpose();
+            dIn->noalias() += dDown1 * x.w1.value.transpose();
         }
     }
 }
@@ -44,55 +126,39 @@ void ExpertBank::forward(const std::vector<Matrix>& inputs, std::vector<Matrix>&
     MOELAB_ASSERT(static_cast<int>(inputs.size()) == m_nExperts, "one input per expert");
     outputs.resize(inputs.size());
     parallelFor(m_nExperts, work(inputs), [&](int64_t e) {
-        Expert& x = m_experts[static_cast<size_t>(e)];
-        const Matrix& in = inputs[static_cast<size_t>(e)];
-        Matrix& out = outputs[static_cast<size_t>(e)];
-        if (m_kind == ExpertKind::Linear) {
-            out.noalias() = in * x.w1.value;
-            out.rowwise() += x.b1.value.row(0);
-            return;
-        }
-        x.preActivation.noalias() = in * x.w1.value;
-        x.preActivation.rowwise() += x.b1.value.row(0);
-        x.activation = x.preActivation.unaryExpr([](Scalar v) { return gelu(v); });
-        out.noalias() = x.activation * x.w2.value;
-        out.rowwise() += x.b2.value.row(0);
+        forwardOne(static_cast<int>(e), inputs[static_cast<size_t>(e)], outputs[static_cast<size_t>(e)]);
     });
 }
 
-void ExpertBank::backward(const std::vector<Matrix>& inputs, const std::vector<Matrix>& dOut) {
+void ExpertBank::backward(const std::vector<Matrix>& inputs, const std::vector<Matrix>& dOut,
+                          std::vector<Matrix>* dIn) {
+    if (dIn) dIn->resize(inputs.size());
     parallelFor(m_nExperts, 2 * work(inputs), [&](int64_t e) {
-        Expert& x = m_experts[static_cast<size_t>(e)];
-        const Matrix& in = inputs[static_cast<size_t>(e)];
-        const Matrix& dy = dOut[static_cast<size_t>(e)];
-        if (in.rows() == 0) return;
-        if (m_kind == ExpertKind::Linear) {
-            x.w1.grad.noalias() += in.transpose() * dy;
-            x.b1.grad += dy.colwise().sum();
+        const auto ue = static_cast<size_t>(e);
+        Matrix* dInOne = dIn ? &(*dIn)[ue] : nullptr;
+        if (inputs[ue].rows() == 0) {
+            if (dInOne) dInOne->resize(0, inputs[ue].cols());
             return;
         }
-        x.w2.grad.noalias() += x.activation.transpose() * dy;
-        x.b2.grad += dy.colwise().sum();
-        Matrix dPre = dy * x.w2.value.transpose();
-        dPre.array() *= x.preActivation.unaryExpr([](Scalar v) { return geluGrad(v); }).array();
-        x.w1.grad.noalias() += in.transpose() * dPre;
-        x.b1.grad += dPre.colwise().sum();
+        backwardOne(static_cast<int>(e), inputs[ue], dOut[ue], dInOne);
     });
 }
 
 double ExpertBank::work(const std::vector<Matrix>& inputs) const {
     double rows = 0;
     for (const Matrix& in : inputs) rows += static_cast<double>(in.rows());
-    const Expert& x = m_experts.front();
+    const Expert& x = m_kind == ExpertKind::Lora ? m_base : m_experts.front();
     return 2.0 * rows * static_cast<double>(x.w1.value.size() + x.w2.value.size());
 }
 
 ParameterList ExpertBank::parameters() {
     ParameterList list;
+    if (m_kind == ExpertKind::Lora)
+        for (Parameter* p : {&m_base.w1, &m_base.b1, &m_base.w2, &m_base.b2}) list.push_back(p);
     for (Expert& x : m_experts) {
         list.push_back(&x.w1);
         list.push_back(&x.b1);
-        if (m_kind == ExpertKind::Ffn) {
+        if (m_kind != ExpertKind::Linear) {
             list.push_back(&x.w2);
             list.push_back(&x.b2);
         }

@@ -15,6 +15,7 @@ struct Parameter {
     Matrix value;
     Matrix grad;
     bool frozen = false;
+    double lrScale = 1.0;  ///< multiplies the optimiser's learning rate (autoencoder gates)
 
     Parameter() = default;
     Parameter(std::string n, Matrix v) : name(std::move(n)), value(std::move(v)) {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "core/config/scenario_config.h"
 #include "core/math/types.h"
@@ -26,6 +28,8 @@ struct RouteContext {
     bool training = false;  ///< training noise and sampling only when true (ROUTING.md §1.2)
     Rng* rng = nullptr;     ///< source of noise and second-expert sampling draws
     int seqLen = 0;         ///< tokens per sequence for sequence-wise losses (0 = whole batch)
+    const std::vector<int32_t>* tokenId = nullptr;  ///< [T] vocabulary ids (hash routing), or null
+    const std::vector<int32_t>* domain = nullptr;   ///< [T] domain labels (RRE), or null
 };
 
 /// A router of the token-choice family: it maps tokens X [T, d] to k weighted expert choices per
@@ -54,8 +58,11 @@ public:
 };
 
 /// Builds the router named by config.router.kind for width d. Parameters are initialised from
-/// rng. Throws std::invalid_argument for a kind this version does not provide.
+/// rng. trainLr is train.lr, which routers with their own learning rate (autoencoder: router.ae_lr)
+/// need to scale theirs; 0 = not given, accepted by every other kind.
+/// Throws std::invalid_argument for a kind this version does not provide, or for autoencoder
+/// without trainLr.
 std::unique_ptr<Router> makeRouter(const RouterConfig& router, const LossConfig& loss, int width,
-                                   int nExperts, Rng& rng);
+                                   int nExperts, Rng& rng, double trainLr = 0);
 
 }  // namespace moe

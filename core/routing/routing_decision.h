@@ -17,6 +17,9 @@ struct RoutingDecision {
     int nExperts = 0;
     int k = 0;
     int64_t capacity = kUnlimitedCapacity;  ///< C per expert, or kUnlimitedCapacity
+    /// Expert choice lays the decision out with one column per expert (k = E, column e = expert
+    /// e's pick of the token) instead of one column per choice rank.
+    bool columnPerExpert = false;
     IndexMatrix choice;  ///< [T, k] expert of each choice in selection order; -1 if discarded
     MaskMatrix kept;     ///< [T, k] 1 if the assignment was dispatched
     Matrix weight;       ///< [T, k] combine weight; 0 where not kept

@@ -7,7 +7,7 @@
 
 #include "core/config/scenario_config.h"
 #include "core/metrics/step_stats.h"
-#include "core/model/moe_layer.h"
+#include "core/model/layer.h"
 #include "core/model/teacher.h"
 #include "core/stream/token_stream.h"
 #include "core/train/optimizer.h"
@@ -42,7 +42,7 @@ public:
     /// Index of the next step to run (0 before the first).
     int64_t stepIndex() const { return m_step; }
     const ScenarioConfig& config() const { return m_config; }
-    MoeLayer& layer() { return m_layer; }
+    Layer& layer() { return *m_layer; }
 
 private:
     void checkFinite(const StepStats& stats);
@@ -51,7 +51,7 @@ private:
     Rng m_initRng;
     std::unique_ptr<TokenStream> m_stream;
     Teacher m_teacher;
-    MoeLayer m_layer;
+    std::unique_ptr<Layer> m_layer;
     train::Optimizer m_optimizer;
     Rng m_routeRng;
     int64_t m_step = 0;

@@ -28,10 +28,9 @@ void Optimizer::step() {
     for (const Parameter* p : m_params) values += static_cast<double>(p->value.size());
     const double flops = 10 * values;
     if (m_config.optimizer == moe::Optimizer::Sgd) {
-        const auto lr = static_cast<Scalar>(m_lr);
         parallelFor(n, flops, [&](int64_t i) {
             Parameter& p = *m_params[static_cast<size_t>(i)];
-            if (!p.frozen) p.value -= lr * p.grad;
+            if (!p.frozen) p.value -= static_cast<Scalar>(m_lr * p.lrScale) * p.grad;
         });
         return;
     }
@@ -40,7 +39,7 @@ void Optimizer::step() {
     // Bias corrections folded into the step size and epsilon (Kingma & Ba, end of §2).
     const double c1 = 1.0 - std::pow(b1, static_cast<double>(m_steps));
     const double c2 = 1.0 - std::pow(b2, static_cast<double>(m_steps));
-    const auto stepSize = static_cast<Scalar>(m_lr / c1);
+    const double stepSize = m_lr / c1;
     const auto sqrtC2 = static_cast<Scalar>(std::sqrt(c2));
     const auto eps = static_cast<Scalar>(m_config.adamEps);
     const auto fb1 = static_cast<Scalar>(b1);
@@ -53,7 +52,8 @@ void Optimizer::step() {
         m = fb1 * m + (Scalar(1) - fb1) * p.grad;
         v = fb2 * v + (Scalar(1) - fb2) * p.grad.cwiseAbs2();
         // theta -= lr * mhat / (sqrt(vhat) + eps), mhat = m / c1, vhat = v / c2.
-        p.value.array() -= stepSize * m.array() / (v.array().sqrt() / sqrtC2 + eps);
+        const auto step = static_cast<Scalar>(stepSize * p.lrScale);
+        p.value.array() -= step * m.array() / (v.array().sqrt() / sqrtC2 + eps);
     });
 }
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/model/moe_layer.h"
+#include "core/model/layer.h"
 #include "test_config.h"
 
 namespace moe {
@@ -19,29 +19,45 @@ struct Problem {
     ScenarioConfig cfg;
     Matrix x;
     Matrix target;
+    std::vector<int32_t> tokenId;
+    std::vector<int32_t> domain;
 };
 
 /// The layer's training objective: task loss plus the coefficient-weighted balancing losses.
-double objective(MoeLayer& layer, const Problem& p, uint64_t noiseSeed) {
-    Rng rng(noiseSeed);
+/// Routing context with the problem's labels and a fresh noise stream from `seed`.
+struct Context {
+    Rng rng;
     RouteContext ctx;
-    ctx.training = true;
-    ctx.rng = &rng;
-    ctx.seqLen = p.cfg.stream.seqLen;
-    const Matrix& y = layer.forward(p.x, ctx);
-    const double task = 0.5 * (y - p.target).squaredNorm() / static_cast<double>(p.x.rows());
-    const BalanceLosses l = layer.router().losses();
+    Context(const Problem& p, uint64_t seed) : rng(seed) {
+        ctx.training = true;
+        ctx.rng = &rng;
+        ctx.seqLen = p.cfg.stream.seqLen;
+        ctx.tokenId = &p.tokenId;
+        ctx.domain = &p.domain;
+    }
+};
+
+double objective(Layer& layer, const Problem& p, uint64_t noiseSeed) {
+    Context routing(p, noiseSeed);
+    layer.forward(p.x, routing.ctx);
+    const double task = layer.taskLoss(p.target);
+    const BalanceLosses l = layer.losses();
     const LossConfig& c = p.cfg.loss;
     return task + c.aux * l.aux + c.z * l.z + c.importance * l.importance + c.load * l.load +
            c.seqAux * l.seqAux;
 }
 
 void checkGradients(const std::vector<std::string>& overrides) {
-    Problem p{testing::configWith(overrides), {}, {}};
+    Problem p{testing::configWith(overrides), {}, {}, {}, {}};
     const int T = 24;
     Rng rng(77);
     Rng init(1);
-    MoeLayer layer(p.cfg, init);
+    const std::unique_ptr<Layer> owned = makeLayer(p.cfg, init);
+    Layer& layer = *owned;
+    for (int t = 0; t < T; ++t) {
+        p.tokenId.push_back(static_cast<int32_t>(rng.below(1000)));
+        p.domain.push_back(static_cast<int32_t>(rng.below(4)));
+    }
     // Random values everywhere (zero-initialised noise weights would hide terms).
     for (Parameter* param : layer.parameters())
         for (Eigen::Index i = 0; i < param->value.size(); ++i)
@@ -55,17 +71,17 @@ void checkGradients(const std::vector<std::string>& overrides) {
     const uint64_t noiseSeed = 12345;
     for (Parameter* param : layer.parameters()) param->zeroGrad();
     objective(layer, p, noiseSeed);
-    Rng replay(noiseSeed);
-    RouteContext ctx;
-    ctx.training = true;
-    ctx.rng = &replay;
-    ctx.seqLen = p.cfg.stream.seqLen;
-    const Matrix& y = layer.forward(p.x, ctx);
-    layer.backward(p.x, (y - p.target) / static_cast<double>(T));
+    Context replay(p, noiseSeed);
+    layer.forward(p.x, replay.ctx);
+    layer.backward(p.x, p.target);
 
     const double h = 1e-6;
     int checked = 0;
     for (Parameter* param : layer.parameters()) {
+        if (param->frozen) {
+            EXPECT_TRUE(param->grad.isZero(0)) << param->name << " is frozen";
+            continue;
+        }
         const Matrix analytic = param->grad;
         const Eigen::Index n = param->value.size();
         for (int probe = 0; probe < 10; ++probe) {
@@ -138,6 +154,80 @@ TEST(Gradients, NoisyTop1WithLoad) {
 
 TEST(Gradients, LinearExperts) {
     checkGradients(with({"model.expert_kind=linear", "router.k=2", "loss.aux=0.1"}));
+}
+
+TEST(Gradients, LoraExpertsOverFrozenBase) {
+    checkGradients(with({"model.expert_kind=lora", "model.lora_rank=2", "router.k=2",
+                         "model.shared_experts=1", "loss.aux=0.1"}));
+}
+
+TEST(Gradients, SharedAndNullExperts) {
+    checkGradients(with({"router.k=2", "model.shared_experts=2", "model.null_experts=2",
+                         "router.capacity_factor=1.0", "loss.aux=0.1"}));
+}
+
+TEST(Gradients, CompetitiveObjective) {
+    checkGradients(with({"router.k=3", "loss.objective=competitive", "router.weight_norm=kept",
+                         "router.capacity_factor=0.75", "loss.aux=0.1"}));
+}
+
+TEST(Gradients, CompetitiveObjectiveWithSharedExperts) {
+    checkGradients(with({"router.k=2", "loss.objective=competitive", "model.shared_experts=1",
+                         "router.capacity_factor=1.0"}));
+}
+
+// Expert choice (ROUTING.md §3): the combine weights are S at every pick, through the softmax;
+// the z-loss is its only balancing loss.
+TEST(Gradients, ExpertChoiceCapacity1WithZLoss) {
+    checkGradients(with({"router.kind=expert_choice", "router.capacity_factor=1.0",
+                         "loss.z=0.2"}));
+}
+
+TEST(Gradients, ExpertChoiceHalfCapacityWithJitter) {
+    checkGradients(with({"router.kind=expert_choice", "router.capacity_factor=0.5",
+                         "router.noise=jitter", "router.jitter_eps=0.1", "loss.z=0.1"}));
+}
+
+TEST(Gradients, ExpertChoiceDroplessCompetitiveWithSharedExperts) {
+    checkGradients(with({"router.kind=expert_choice", "router.capacity_factor=0",
+                         "loss.objective=competitive", "model.shared_experts=1", "loss.z=0.1"}));
+}
+
+// Soft MoE (ROUTING.md §4): both softmaxes, the l2 normalisations, the scale and the slot
+// inputs, which carry the router's gradient through the experts' input gradients.
+TEST(Gradients, SoftMoeNormalized) {
+    checkGradients(with({"router.kind=soft_moe", "router.slots=2", "router.k=1"}));
+}
+
+TEST(Gradients, SoftMoeUnnormalized) {
+    checkGradients(with({"router.kind=soft_moe", "router.slots=2", "router.k=1",
+                         "router.normalize=false"}));
+}
+
+TEST(Gradients, SoftMoeWithSharedExpertsAndGaussianNoise) {
+    checkGradients(with({"router.kind=soft_moe", "router.slots=2", "router.k=1",
+                         "model.shared_experts=2", "router.noise=gaussian",
+                         "router.noise_std=0.3"}));
+}
+
+TEST(Gradients, SoftMoeWithNullExperts) {
+    checkGradients(with({"router.kind=soft_moe", "router.slots=3", "router.k=1",
+                         "model.null_experts=2"}));
+}
+
+TEST(Gradients, SoftMoeLoraExperts) {
+    checkGradients(with({"router.kind=soft_moe", "router.slots=2", "router.k=1",
+                         "model.expert_kind=lora", "model.lora_rank=2"}));
+}
+
+// Baselines (ROUTING.md §9) have no router parameters: this checks the experts under their
+// equal-share weights, with drops.
+TEST(Gradients, BaselineRoutersWithDrops) {
+    checkGradients(with({"stream.kind=zipf", "router.kind=hash", "router.k=2",
+                         "router.capacity_factor=0.75", "router.weight_norm=kept"}));
+    checkGradients(with({"router.kind=random", "router.k=2", "router.capacity_factor=0.75"}));
+    checkGradients(with({"router.kind=rre", "router.groups=3", "router.k=2",
+                         "router.capacity_factor=0.75"}));
 }
 
 }  // namespace

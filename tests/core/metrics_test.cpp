@@ -43,6 +43,11 @@ TEST(Metrics, HandWorkedCountsAndFractions) {
     EXPECT_NEAR(s.importance[2], 0.3, 1e-6);
     EXPECT_DOUBLE_EQ(s.dropFraction, 2.0 / 8.0);      // 2 dropped of T k = 8
     EXPECT_DOUBLE_EQ(s.tokenDropFraction, 1.0 / 4);   // only t3 has nothing kept
+    EXPECT_DOUBLE_EQ(s.pickedOnceFraction, 1.0 / 4);  // t2
+    EXPECT_DOUBLE_EQ(s.pickedManyFraction, 2.0 / 4);  // t0, t1
+    EXPECT_DOUBLE_EQ(s.nullFraction, 0.0);
+    // With expert 2 as a null expert: 1 of the 5 kept assignments (t1's second) is null.
+    EXPECT_DOUBLE_EQ(routingMetrics(handDecision(), {}, 1).nullFraction, 1.0 / 5);
     const double mean = 7.0 / 3;
     const double var = ((4 - mean) * (4 - mean) + (2 - mean) * (2 - mean) + (1 - mean) * (1 - mean)) / 3;
     EXPECT_NEAR(s.loadCv, std::sqrt(var) / mean, 1e-12);
@@ -94,6 +99,33 @@ TEST(Metrics, NormalizedEntropyEdgeCases) {
     EXPECT_DOUBLE_EQ(normalizedEntropy({5}), 1.0);
     EXPECT_DOUBLE_EQ(normalizedEntropy({0, 0}), 0.0);
     EXPECT_NEAR(normalizedEntropy({2, 2, 2, 2}), 1.0, 1e-15);
+}
+
+}  // namespace
+}  // namespace moe
+
+namespace moe {
+namespace {
+
+TEST(Metrics, ExpertChoiceSpecializationUsesTheHeaviestPick) {
+    // One column per expert: t0 picked by experts 0 (0.2) and 1 (0.7) -> first choice 1;
+    // t1 by expert 0 only -> 0; t2 by nobody -> -1; t3 by expert 1 -> 1.
+    RoutingDecision d;
+    d.nTokens = 4;
+    d.nExperts = 2;
+    d.k = 2;
+    d.columnPerExpert = true;
+    d.choice.resize(4, 2);
+    d.choice << 0, 1, 0, -1, -1, -1, -1, 1;
+    d.kept.resize(4, 2);
+    d.kept << 1, 1, 1, 0, 0, 0, 0, 1;
+    d.weight.resize(4, 2);
+    d.weight << 0.2f, 0.7f, 0.6f, 0.0f, 0.0f, 0.0f, 0.0f, 0.9f;
+    d.scores = Matrix::Constant(4, 2, 0.5f);
+    d.probs = d.scores;
+    // Domains (5, 6, 7, 5) against first choices (1, 0, -1, 1): a perfect relabelling.
+    EXPECT_NEAR(routingMetrics(d, {5, 6, 7, 5}).specialization, 1.0, 1e-12);
+    EXPECT_LT(routingMetrics(d, {5, 5, 6, 6}).specialization, 0.9);
 }
 
 }  // namespace

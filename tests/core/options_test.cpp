@@ -152,7 +152,8 @@ TEST(Options, DefaultsLoadWithoutFile) {
     EXPECT_EQ(c.model.teacherHidden, 32);
     EXPECT_EQ(c.router.kind, RouterKind::TokenChoice);
     EXPECT_EQ(c.router.k, 2);
-    EXPECT_EQ(c.router.capacityFactor, 1.0);
+    EXPECT_FALSE(c.router.capacityFactor.has_value());  // auto
+    EXPECT_EQ(c.router.effectiveCapacityFactor(), 1.0);
     EXPECT_EQ(c.router.minCapacity, 0);
     EXPECT_EQ(c.router.priority, Priority::Position);
     EXPECT_EQ(c.router.weightNorm, WeightNorm::Auto);
@@ -378,8 +379,8 @@ TEST(Options, EveryValidationRuleNamesItsKey) {
         {{"model.out=-1"}, "model.out", "accepted: integer >= 0"},
         {{"model.teacher_hidden=0"}, "model.teacher_hidden", "accepted: integer >= 1"},
         {{"router.k=0"}, "router.k", "accepted: integer >= 1"},
-        {{"router.k=17"}, "router.k", "exceeds model.experts (16)"},
-        {{"router.capacity_factor=-0.5"}, "router.capacity_factor", "accepted: number >= 0"},
+        {{"router.k=17"}, "router.k", "exceeds the experts a token can choose (16)"},
+        {{"router.capacity_factor=-0.5"}, "router.capacity_factor", "accepted: auto | number >= 0"},
         {{"router.min_capacity=-1"}, "router.min_capacity", "accepted: integer >= 0"},
         {{"router.weight_scale=0"}, "router.weight_scale", "accepted: number > 0"},
         {{"router.jitter_eps=1"}, "router.jitter_eps", "accepted: number in [0, 1)"},
@@ -426,12 +427,12 @@ TEST(Options, EveryValidationRuleNamesItsKey) {
         {{"stream.seq_len=3"}, "stream.seq_len", "not a multiple of 3"},
         {{"stream.drift_at=100,-5"}, "stream.drift_at", "step -5 is negative"},
         {{"stream.drift_at=100,x"}, "stream.drift_at", "entry 'x'"},
-        {{"router.kind=expert_choice"}, "router.kind", "available: token_choice | noisy_topk"},
-        {{"router.kind=soft_moe"}, "router.kind", "not available in this version"},
-        {{"stream.kind=dumped"}, "stream.kind", "available: clusters | zipf"},
-        {{"model.expert_kind=lora"}, "model.expert_kind", "available: ffn | linear"},
-        {{"model.shared_experts=1"}, "model.shared_experts", "not available in this version"},
-        {{"model.null_experts=2"}, "model.null_experts", "not available in this version"},
+        {{"router.kind=soft_moe", "loss.objective=competitive"}, "loss.objective",
+         "router.kind = soft_moe"},
+        {{"router.kind=soft_moe", "router.noise=jitter"}, "router.noise", "none | gaussian"},
+        {{"stream.kind=dumped"}, "stream.path", "is empty; stream.kind = dumped reads"},
+        {{"model.experts=2", "model.null_experts=2", "router.k=5"}, "router.k",
+         "model.experts + model.null_experts"},
         {{"train.tokens=2000000000"}, "train.tokens", "above the 16 GiB limit"},
         {{"model.experts=100000", "model.hidden=100000"}, "model.experts", "GiB"},
     };
@@ -453,14 +454,15 @@ TEST(Options, ValidCombinationsPass) {
     parseOk("", {"router.second_expert=sampling", "router.k=2"});
     parseOk("", {"stream.seq_len=256", "loss.seq_aux=0.001"});
     parseOk("", {"router.k=16", "router.capacity_factor=0", "router.noise=gumbel"});
+    parseOk("", {"router.kind=expert_choice", "router.noise=jitter", "loss.z=0.01"});
 }
 
 TEST(Options, ValidationIssuesPointAtWhereTheKeyWasSet) {
     const auto inFile = parseFail("[model]\nexperts = 4\n[router]\n\nk = 5\n");
     ASSERT_EQ(inFile.size(), 1u) << describe(inFile);
     EXPECT_EQ(inFile[0].format(),
-              "test.ini:5: router.k: 5 exceeds model.experts (4); accepted: integer "
-              "1..model.experts");
+              "test.ini:5: router.k: 5 exceeds the experts a token can choose (4); accepted: "
+              "integer 1..model.experts + model.null_experts");
 
     const auto defaulted = parseFail("[model]\nexperts = 1\n");
     ASSERT_EQ(defaulted.size(), 1u) << describe(defaulted);
@@ -469,12 +471,12 @@ TEST(Options, ValidationIssuesPointAtWhereTheKeyWasSet) {
 
     ScenarioConfig config = parseOk("");
     config.sourceName = "x.ini";
-    config.router.capacityFactor = -1;
+    config.router.capacityFactor = -1.0;
     config.train.lr = 0;
     const std::vector<Issue> direct = validateScenario(config);
     ASSERT_EQ(direct.size(), 2u) << describe(direct);
     EXPECT_EQ(direct[0].format(),
-              "x.ini: router.capacity_factor: -1 is out of range; accepted: number >= 0");
+              "x.ini: router.capacity_factor: -1 is out of range; accepted: auto | number >= 0");
     EXPECT_EQ(direct[1].key, "train.lr");
 }
 
@@ -713,7 +715,7 @@ TEST(Options, CatalogComesFromTheTable) {
     const std::string help = formatOptionsHelp();
     EXPECT_NE(help.find("[router]\n  router.kind = token_choice"), std::string::npos) << help;
     EXPECT_NE(help.find("DeepSeek-V3 n_group"), std::string::npos);
-    EXPECT_NE(help.find("router.capacity_factor = 1.0    (number >= 0)"), std::string::npos);
+    EXPECT_NE(help.find("router.capacity_factor = auto    (auto | number >= 0)"), std::string::npos);
     for (const OptionInfo& info : catalog) {
         EXPECT_NE(help.find("  " + info.name + " = "), std::string::npos) << info.name;
     }

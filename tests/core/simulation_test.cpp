@@ -123,5 +123,23 @@ TEST(Behaviour, DropFractionFallsAsCapacityFactorRises) {
     }
 }
 
+// ROUTING.md §3: expert-choice experts never overflow, so nothing is dropped and the load is
+// even by construction, while on a skewed stream some tokens interest no expert.
+TEST(Behaviour, ExpertChoiceNeverDropsYetLeavesSomeTokensUnpicked) {
+    const auto s = runSteps(configWith({"router.kind=expert_choice", "stream.zipf=1.2",
+                                        "train.tokens=512", "train.lr=0.003", "seed=3"}),
+                            150);
+    double tokenDrop = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        ASSERT_EQ(s[i].dropFraction, 0.0) << "step " << i;
+        ASSERT_EQ(s[i].loadCv, 0.0) << "step " << i;
+        ASSERT_EQ(s[i].demand, s[i].load) << "step " << i;
+        tokenDrop += s[i].tokenDropFraction;
+    }
+    tokenDrop /= static_cast<double>(s.size());
+    RecordProperty("mean_token_drop_fraction", std::to_string(tokenDrop));
+    EXPECT_GT(tokenDrop, 0.01);
+}
+
 }  // namespace
 }  // namespace moe
