@@ -10,6 +10,10 @@ namespace moe::app {
 /// args excludes the program and command names. Returns the process exit code.
 int runCommand(const std::vector<std::string>& args);
 
+/// `moelab route INPUT.h5 --out OUTPUT.h5 [--force] [SCENARIO.ini] [--section.key=value ...]`:
+/// routes one dumped batch in evaluation mode and writes the decision (INTERFACES.md).
+int routeCommand(const std::vector<std::string>& args);
+
 /// `moelab help [options]`.
 int helpCommand(const std::vector<std::string>& args);
 

@@ -22,6 +22,12 @@ int helpCommand(const std::vector<std::string>& args) {
         "  moelab run SCENARIO.ini [--section.key=value ...] [--out TRACE.h5] [--force] [--quiet]\n"
         "      train one scenario and write its trace (HDF5); exit 0 ok, 1 runtime failure,\n"
         "      2 bad input, 130 interrupted (the trace is closed and keeps every step so far)\n"
+        "  moelab route INPUT.h5 --out OUTPUT.h5 [--force] [SCENARIO.ini] [--section.key=value ...]\n"
+        "      route one dumped batch (/logits [T, E], or /tokens [T, d] with /router_weight\n"
+        "      [d, E]; optional /domain [T]) without training and write /combine, /dispatch,\n"
+        "      /choice, /kept and the step metrics; router.kind token_choice | noisy_topk;\n"
+        "      E (and d) come from the data; seed sets second-expert sampling draws;\n"
+        "      exit 0 ok, 1 I/O failure, 2 bad input\n"
         "  moelab help options\n"
         "      every scenario option with its default, accepted values and meaning\n",
         MOELAB_VERSION);

@@ -19,11 +19,12 @@ int main(int argc, char** argv) {
     const std::vector<std::string> args(all.begin() + 1, all.end());
     try {
         if (command == "run") return runCommand(args);
+        if (command == "route") return routeCommand(args);
         if (command == "--version" || command == "version") {
             fmt::print("moelab {}\n", MOELAB_VERSION);
             return kExitOk;
         }
-        fmt::print(stderr, "moelab: unknown command '{}'; commands: run, help (see 'moelab help')\n",
+        fmt::print(stderr, "moelab: unknown command '{}'; commands: run, route, help (see 'moelab help')\n",
                    command);
         return kExitBadInput;
     } catch (const std::exception& e) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -7,11 +7,11 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <set>
 
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 #include "app/cli/run_summary.h"
+#include "app/cli/scenario_arguments.h"
 #include "core/config/options.h"
 #include "core/io/trace_writer.h"
 #include "core/sim/simulation.h"
@@ -22,30 +22,6 @@ namespace {
 std::atomic<int> g_stopSignal{0};
 
 extern "C" void onStopSignal(int signal) { g_stopSignal.store(signal); }
-
-/// Splits the arguments into scenario overrides (`--section.key=value`, `--seed=3`, or the same
-/// with the value as the next token) and the command's own arguments.
-void splitArguments(const std::vector<std::string>& args, std::vector<std::string>& overrides,
-                    std::vector<std::string>& own) {
-    std::set<std::string> scenarioKeys;
-    for (const OptionInfo& o : optionCatalog()) scenarioKeys.insert(o.name);
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        if (a.rfind("--", 0) != 0) {
-            own.push_back(a);
-            continue;
-        }
-        const std::string name = a.substr(2, a.find('=') - 2);
-        const bool scenarioOption = name.find('.') != std::string::npos || scenarioKeys.count(name);
-        if (!scenarioOption) {
-            own.push_back(a);
-        } else if (a.find('=') != std::string::npos || i + 1 >= args.size()) {
-            overrides.push_back(a);
-        } else {
-            overrides.push_back(a + "=" + args[++i]);
-        }
-    }
-}
 
 struct RunArguments {
     std::string scenario;
@@ -85,6 +61,22 @@ void printProgress(const StepStats& s, int64_t total, double elapsed) {
     const double eta = static_cast<double>(total - s.step - 1) / std::max(rate, 1e-9);
     fmt::print(stderr, "\rstep {}/{}  {:.1f} steps/s  ETA {:.0f} s  drop {:.3f}  load CV {:.3f}   ",
                s.step + 1, total, rate, eta, s.dropFraction, s.loadCv);
+}
+
+/// "k=2, capacity factor 1" and the like: what sets how many assignments each expert takes.
+std::string routingShape(const RouterConfig& r) {
+    const double cf = r.effectiveCapacityFactor();
+    switch (r.kind) {
+        case RouterKind::SoftMoe:
+            return fmt::format("{} slots per expert, no capacity", r.slots);
+        case RouterKind::ExpertChoice:
+            return isExactlyZero(cf) ? "every expert takes every token"
+                                     : fmt::format("capacity factor {} (C tokens per expert)", cf);
+        default:
+            return fmt::format("k={}, {}", r.k,
+                               isExactlyZero(cf) ? std::string("dropless")
+                                                 : fmt::format("capacity factor {}", cf));
+    }
 }
 
 }  // namespace
@@ -179,10 +171,8 @@ int runCommand(const std::vector<std::string>& args) {
     fmt::print("  {} steps in {:.2f} s ({:.1f} steps/s, {:.0f} tokens/s)\n", summary.steps(),
                seconds, static_cast<double>(summary.steps()) / seconds,
                static_cast<double>(summary.steps()) * cfg.train.tokens / seconds);
-    fmt::print("  router {} k={} E={} capacity factor {} ({}), T={} tokens/step, stream {}\n",
-               enumName(r.kind), r.k, cfg.model.experts, r.capacityFactor,
-               r.capacityFactor > 0 ? "with drops" : "dropless", cfg.train.tokens,
-               enumName(cfg.stream.kind));
+    fmt::print("  router {}, E={}, {}, T={} tokens/step, stream {}\n", enumName(r.kind),
+               cfg.model.experts, routingShape(r), cfg.train.tokens, enumName(cfg.stream.kind));
     if (summary.steps() > 0) fmt::print("{}", summary.format());
     return exitCode;
 }

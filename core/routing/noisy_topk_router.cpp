@@ -20,11 +20,7 @@ NoisyTopKRouter::NoisyTopKRouter(const RouterConfig& router, const LossConfig& l
       m_noise("router.w_noise", std::move(wNoise)) {}
 
 const RoutingDecision& NoisyTopKRouter::route(const Matrix& x, const RouteContext& ctx) {
-    const auto nTokens = static_cast<int>(x.rows());
-    const auto nExperts = static_cast<int>(m_gate.value.cols());
-    const int k = m_config.k;
     m_training = ctx.training;
-
     m_clean = chunkedProduct(x, m_gate.value);
     if (m_training) {
         MOELAB_ASSERT(ctx.rng, "noisy top-k needs a random stream in training");
@@ -32,13 +28,32 @@ const RoutingDecision& NoisyTopKRouter::route(const Matrix& x, const RouteContex
         m_noiseStd = m_noiseRaw.unaryExpr([](Scalar u) {
             return softplus(u) + static_cast<Scalar>(kNoiseEpsilon);
         });
-        m_normal.resize(nTokens, nExperts);
+        m_normal.resize(m_clean.rows(), m_clean.cols());
         for (Eigen::Index i = 0; i < m_normal.size(); ++i)
             m_normal.data()[i] = static_cast<Scalar>(ctx.rng->normal());
         m_h = m_clean + (m_normal.array() * m_noiseStd.array()).matrix();
     } else {
         m_h = m_clean;
     }
+    routeFromH();
+    return m_decision;
+}
+
+const RoutingDecision& NoisyTopKRouter::routeLogits(const Matrix& logits, const RouteContext& ctx) {
+    // Without x there is no x W_noise to scale the noise with: logits are routed as at evaluation.
+    MOELAB_ASSERT(!ctx.training, "noisy top-k routes logits in evaluation mode only");
+    MOELAB_ASSERT(logits.cols() == m_gate.value.cols(), "logits width differs from expert count");
+    m_training = false;
+    m_clean = logits;
+    m_h = m_clean;
+    routeFromH();
+    return m_decision;
+}
+
+void NoisyTopKRouter::routeFromH() {
+    const auto nTokens = static_cast<int>(m_h.rows());
+    const auto nExperts = static_cast<int>(m_h.cols());
+    const int k = m_config.k;
     roundInPlace(m_h, m_config.precision);
 
     // Order k + 1 experts when possible: the (k+1)-th is the load loss's threshold (eq. 9).
@@ -68,7 +83,7 @@ const RoutingDecision& NoisyTopKRouter::route(const Matrix& x, const RouteContex
     d.probs = softmaxRows(m_h);
     roundInPlace(d.probs, m_config.precision);
 
-    d.capacity = tokenChoiceCapacity(m_config.capacityFactor, k, nTokens, nExperts,
+    d.capacity = tokenChoiceCapacity(m_config.effectiveCapacityFactor(), k, nTokens, nExperts,
                                      m_config.minCapacity);
     d.kept = fillCapacity(d.choice, m_gateTopK, d.capacity, nExperts, m_config.priority);
     d.weight = m_gateTopK.cwiseProduct(d.kept.cast<Scalar>());
@@ -82,7 +97,6 @@ const RoutingDecision& NoisyTopKRouter::route(const Matrix& x, const RouteContex
             importance[static_cast<size_t>(d.choice(t, j))] += m_gateTopK(t, j);
     m_losses.importance = cvSquared(importance, nullptr);
     if (m_training) m_losses.load = cvSquared(computeLoad(), nullptr);
-    return d;
 }
 
 std::vector<double> NoisyTopKRouter::computeLoad() const {

@@ -19,11 +19,18 @@ public:
     NoisyTopKRouter(const RouterConfig& router, const LossConfig& loss, Matrix wGate, Matrix wNoise);
 
     const RoutingDecision& route(const Matrix& x, const RouteContext& ctx) override;
+    /// Routes from clean logits x W_g [T, E] directly, in evaluation mode (H = x W_g, no noise,
+    /// no load loss): the `route` command. ctx.training must be false.
+    const RoutingDecision& routeLogits(const Matrix& logits, const RouteContext& ctx);
     BalanceLosses losses() const override { return m_losses; }
     void backward(const Matrix& x, const Matrix& dWeight) override;
     ParameterList parameters() override { return {&m_gate, &m_noise}; }
 
 private:
+    /// Everything after H: rounds m_h to the precision, selects, gates, fills capacity and
+    /// computes the losses into m_decision and m_losses.
+    void routeFromH();
+
     /// Load_i = sum_t P(x_t, i) (eq. 9) with the Gaussian CDF; fills m_loadProb.
     std::vector<double> computeLoad() const;
 

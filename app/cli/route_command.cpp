@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+#include "app/cli/commands.h"
+#include "app/cli/exit_codes.h"
+#include "app/cli/scenario_arguments.h"
+#include "core/config/options.h"
+#include "core/io/route_batch_reader.h"
+#include "core/io/route_output_writer.h"
+#include "core/metrics/step_metrics.h"
+#include "core/routing/noisy_topk_router.h"
+#include "core/routing/token_choice_router.h"
+#include "core/util/rng.h"
+
+#include <boost/program_options.hpp>
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <memory>
+
+namespace moe::app {
+namespace {
+
+struct RouteArguments {
+    std::string input;
+    std::string scenario;
+    std::string out;
+    bool force = false;
+};
+
+/// Parses the command's own arguments; returns false after printing an error.
+bool parseOwnArguments(const std::vector<std::string>& own, RouteArguments& r) {
+    namespace po = boost::program_options;
+    po::options_description desc("route options");
+    desc.add_options()("out,o", po::value(&r.out), "output file to write")(
+        "force", po::bool_switch(&r.force), "overwrite an existing output file")(
+        "input", po::value(&r.input), "input batch")("scenario", po::value(&r.scenario),
+                                                     "scenario file");
+    po::positional_options_description positional;
+    positional.add("input", 1).add("scenario", 1);
+    try {
+        po::variables_map vm;
+        po::store(po::command_line_parser(own).options(desc).positional(positional).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        fmt::print(stderr, "moelab route: {}\n", e.what());
+        return false;
+    }
+    if (r.input.empty() || r.out.empty()) {
+        fmt::print(stderr,
+                   "moelab route: usage: moelab route INPUT.h5 --out OUTPUT.h5 [--force] "
+                   "[SCENARIO.ini] [--section.key=value ...]\n");
+        return false;
+    }
+    return true;
+}
+
+/// Routes the batch with the router the scenario names, in evaluation mode. Returns null after
+/// printing an error for a kind `route` does not offer. The router stays alive in `holder`
+/// because the returned decision is owned by it.
+const RoutingDecision* routeBatch(const ScenarioConfig& cfg, const io::RouteBatch& batch,
+                                  const RouteContext& ctx, std::unique_ptr<Router>& holder,
+                                  BalanceLosses& losses) {
+    const int nExperts = batch.nExperts();
+    // A batch of logits needs no weight; the routers only read its expert count.
+    Matrix weight = batch.hasLogits() ? Matrix(0, nExperts) : batch.routerWeight;
+    switch (cfg.router.kind) {
+        case RouterKind::TokenChoice: {
+            auto router =
+                std::make_unique<TokenChoiceRouter>(cfg.router, cfg.loss, std::move(weight));
+            const RoutingDecision& d = batch.hasLogits() ? router->routeLogits(batch.logits, ctx)
+                                                         : router->route(batch.tokens, ctx);
+            losses = router->losses();
+            holder = std::move(router);
+            return &d;
+        }
+        case RouterKind::NoisyTopK: {
+            // Evaluation: H = x W_g, so W_noise is never read and can be zero.
+            Matrix noise = Matrix::Zero(weight.rows(), nExperts);
+            auto router = std::make_unique<NoisyTopKRouter>(cfg.router, cfg.loss, std::move(weight),
+                                                            std::move(noise));
+            const RoutingDecision& d = batch.hasLogits() ? router->routeLogits(batch.logits, ctx)
+                                                         : router->route(batch.tokens, ctx);
+            losses = router->losses();
+            holder = std::move(router);
+            return &d;
+        }
+        default:
+            fmt::print(stderr,
+                       "moelab route: router.kind = {} is not available for route in this "
+                       "version; available: token_choice | noisy_topk\n",
+                       enumName(cfg.router.kind));
+            return nullptr;
+    }
+}
+
+}  // namespace
+
+int routeCommand(const std::vector<std::string>& args) {
+    std::vector<std::string> overrides, own;
+    splitArguments(args, overrides, own);
+    RouteArguments a;
+    if (!parseOwnArguments(own, a)) return kExitBadInput;
+    if (std::filesystem::exists(a.out) && !a.force) {
+        fmt::print(stderr, "moelab route: {} exists; refusing to overwrite it (pass --force)\n",
+                   a.out);
+        return kExitBadInput;
+    }
+
+    auto batch = io::readRouteBatch(a.input);
+    if (!batch) {
+        fmt::print(stderr, "moelab route: {}\n", batch.error());
+        return kExitBadInput;
+    }
+    for (const std::string& note : batch->notes) fmt::print(stderr, "moelab route: {}\n", note);
+
+    // The data fixes E (and d for tokens): appended last, they win over the file and the command
+    // line, so the user never has to repeat them and they cannot disagree.
+    overrides.push_back(fmt::format("--model.experts={}", batch->nExperts()));
+    if (!batch->hasLogits()) overrides.push_back(fmt::format("--model.width={}", batch->width()));
+    auto loaded = loadScenario(a.scenario, overrides);
+    if (!loaded) {
+        bool aboutSizes = false;
+        for (const Issue& issue : loaded.error()) {
+            fmt::print(stderr, "{}\n", issue.format());
+            aboutSizes = aboutSizes || issue.key == "router.k" || issue.key == "router.groups" ||
+                         issue.key.rfind("model.", 0) == 0;
+        }
+        // Those checks compare with sizes the user did not type: say where they come from.
+        if (aboutSizes) {
+            fmt::print(
+                stderr, "moelab route: model.experts = {}{} come from {}\n", batch->nExperts(),
+                batch->hasLogits() ? "" : fmt::format(" and model.width = {}", batch->width()),
+                a.input);
+        }
+        return kExitBadInput;
+    }
+    const ScenarioConfig& cfg = *loaded;
+
+    // Evaluation mode: no training noise. Second-expert sampling still draws u, from a stream
+    // that the scenario's seed sets.
+    Rng rng = Rng::derive(cfg.seed, "route");
+    RouteContext ctx;
+    ctx.training = false;
+    ctx.rng = &rng;
+    ctx.seqLen = cfg.stream.seqLen;
+    std::unique_ptr<Router> router;
+    BalanceLosses losses;
+    const RoutingDecision* decision = routeBatch(cfg, *batch, ctx, router, losses);
+    if (decision == nullptr) return kExitBadInput;
+
+    StepStats stats = routingMetrics(*decision, batch->domain);
+    stats.auxLoss = losses.aux;
+    stats.zLoss = losses.z;
+    stats.importanceLoss = losses.importance;
+    stats.loadLoss = losses.load;
+    stats.seqAuxLoss = losses.seqAux;
+    stats.capacity = decision->capacity;
+
+    io::RouteOutputInfo info;
+    info.routerKind = std::string(enumName(cfg.router.kind));
+    info.moelabVersion = MOELAB_VERSION;
+    info.scenario = cfg.scenarioText;
+    if (auto written = io::writeRouteOutput(a.out, *decision, stats, info); !written) {
+        fmt::print(stderr, "moelab route: {}\n", written.error());
+        return kExitRuntimeFailure;
+    }
+
+    const std::string capacity =
+        decision->capacity == kUnlimitedCapacity ? "unlimited" : std::to_string(decision->capacity);
+    fmt::print("moelab route: {} -> {} ({}, from /{})\n", a.input, a.out, info.routerKind,
+               batch->hasLogits() ? "logits" : "tokens");
+    fmt::print("  T = {}  E = {}  k = {}  capacity = {}\n", decision->nTokens, decision->nExperts,
+               decision->k, capacity);
+    fmt::print("  drop fraction {:.4f}  token drop fraction {:.4f}  load CV {:.4f}\n",
+               stats.dropFraction, stats.tokenDropFraction, stats.loadCv);
+    return kExitOk;
+}
+
+}  // namespace moe::app
