@@ -2,11 +2,10 @@
 #include "core/stream/stream_factory.h"
 
 #include "core/stream/clusters_stream.h"
+#include "core/stream/dumped_stream.h"
 #include "core/stream/zipf_stream.h"
 #include "core/util/assert.h"
 #include "core/util/rng.h"
-
-#include <stdexcept>
 
 namespace moe {
 
@@ -22,7 +21,8 @@ std::unique_ptr<TokenStream> makeStream(const StreamConfig& cfg, int width, int 
                                                 Rng::derive(seed, "stream.init"),
                                                 Rng::derive(seed, "stream"));
         case StreamKind::Dumped:
-            throw std::invalid_argument("stream.kind = dumped is not available in this version");
+            return std::make_unique<DumpedStream>(cfg, width, tokensPerStep,
+                                                  Rng::derive(seed, "stream"));
         default:
             MOELAB_ASSERT(false, "unknown StreamKind");
     }

@@ -14,7 +14,7 @@ namespace moe {
 /// embeddings, permutations) and Rng::derive(seed, "stream") for per-step draws, so the same
 /// seed gives the same data regardless of what else the simulation draws.
 /// Preconditions as the stream constructors (asserted); the config is validated upstream.
-/// Throws std::invalid_argument for StreamKind::Dumped, which this version cannot read.
+/// Throws std::invalid_argument for a dumped stream whose file is missing or malformed.
 std::unique_ptr<TokenStream> makeStream(const StreamConfig& cfg, int width, int tokensPerStep,
                                         uint64_t seed);
 

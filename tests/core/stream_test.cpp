@@ -385,15 +385,15 @@ TEST(ZipfStream, SamplerEdgeCases) {
 
 // ---- factory ----
 
-TEST(StreamFactory, DumpedStreamsAreRefused) {
+TEST(StreamFactory, DumpedStreamWithoutItsFileIsRefused) {
     StreamConfig cfg = clustersConfig(3, 0.0);
     cfg.kind = StreamKind::Dumped;
-    cfg.path = "tokens.h5";
+    cfg.path = "no_such_tokens.h5";
     try {
         makeStream(cfg, 8, 16, 1);
         FAIL() << "expected std::invalid_argument";
     } catch (const std::invalid_argument& e) {
-        EXPECT_STREQ(e.what(), "stream.kind = dumped is not available in this version");
+        EXPECT_STREQ(e.what(), "no_such_tokens.h5: no such file");
     }
 }
 
