@@ -6,8 +6,8 @@
 
 #include "core/math/functions.h"
 #include "core/math/precision.h"
-#include "core/math/products.h"
 #include "core/routing/balancing.h"
+#include "core/routing/router_logits.h"
 #include "core/routing/selection.h"
 #include "core/util/assert.h"
 
@@ -27,30 +27,7 @@ TokenChoiceRouter::TokenChoiceRouter(const RouterConfig& router, const LossConfi
 }
 
 const RoutingDecision& TokenChoiceRouter::route(const Matrix& x, const RouteContext& ctx) {
-    MOELAB_ASSERT(x.cols() == m_weight.value.rows(), "token width differs from router width");
-    const bool train = ctx.training;
-    // Switch jitter multiplies the router's input, not the logits (Fedus et al. 2021, §2.4).
-    if (train && m_config.noise == NoiseKind::Jitter) {
-        MOELAB_ASSERT(ctx.rng, "jitter needs a random stream");
-        m_jitter.resize(x.rows(), x.cols());
-        const double eps = m_config.jitterEps;
-        for (Eigen::Index i = 0; i < m_jitter.size(); ++i)
-            m_jitter.data()[i] = static_cast<Scalar>(ctx.rng->uniform(1.0 - eps, 1.0 + eps));
-        m_logits = chunkedProduct((x.array() * m_jitter.array()).matrix(), m_weight.value);
-    } else {
-        m_jitter.resize(0, 0);
-        m_logits = chunkedProduct(x, m_weight.value);
-    }
-    if (train && (m_config.noise == NoiseKind::Gaussian || m_config.noise == NoiseKind::Gumbel)) {
-        MOELAB_ASSERT(ctx.rng, "logit noise needs a random stream");
-        const bool gumbel = m_config.noise == NoiseKind::Gumbel;
-        for (Eigen::Index i = 0; i < m_logits.size(); ++i) {
-            const double n = gumbel ? ctx.rng->gumbel() : m_config.noiseStd * ctx.rng->normal();
-            m_logits.data()[i] += static_cast<Scalar>(n);
-        }
-    }
-    // Low-precision routers round the logits as used for scoring, noise included.
-    roundInPlace(m_logits, m_config.precision);
+    routerLogits(x, m_weight.value, m_config, ctx, m_jitter, m_logits);
     routeFromLogits(ctx);
     return m_decision;
 }
@@ -109,7 +86,7 @@ void TokenChoiceRouter::routeFromLogits(const RouteContext& ctx) {
     }
 
     // §1.6-1.7 capacity and fill order.
-    d.capacity = tokenChoiceCapacity(m_config.capacityFactor, k, nTokens, nExperts,
+    d.capacity = tokenChoiceCapacity(m_config.effectiveCapacityFactor(), k, nTokens, nExperts,
                                      m_config.minCapacity);
     d.kept = fillCapacity(d.choice, m_selectedScore, d.capacity, nExperts, m_config.priority);
 
@@ -186,11 +163,7 @@ void TokenChoiceRouter::backward(const Matrix& x, const Matrix& dWeight) {
     }
     if (!isExactlyZero(m_lossConfig.z)) routerZLoss(m_logits, m_lossConfig.z, &dLogits);
 
-    // Rounding to bf16/fp16 is treated as the identity in backward (straight-through).
-    if (m_jitter.size() > 0)
-        addTransposedProduct((x.array() * m_jitter.array()).matrix(), dLogits, m_weight.grad);
-    else
-        addTransposedProduct(x, dLogits, m_weight.grad);
+    addRouterWeightGradient(x, m_jitter, dLogits, m_weight.grad);
 }
 
 void TokenChoiceRouter::afterStep() {
