@@ -3,6 +3,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/routing/autoencoder_router.h"
+#include "core/routing/baseline_routers.h"
+#include "core/routing/expert_choice_router.h"
 #include "core/routing/noisy_topk_router.h"
 #include "core/routing/router.h"
 #include "core/routing/token_choice_router.h"
@@ -19,7 +22,7 @@ Matrix normalMatrix(int rows, int cols, double std, Rng& rng) {
 }  // namespace
 
 std::unique_ptr<Router> makeRouter(const RouterConfig& router, const LossConfig& loss, int width,
-                                   int nExperts, Rng& rng) {
+                                   int nExperts, Rng& rng, double trainLr) {
     switch (router.kind) {
         case RouterKind::TokenChoice:
             // Switch Transformer §2.4: weights ~ N(0, 0.1 / fan_in) keep early routing soft.
@@ -30,6 +33,24 @@ std::unique_ptr<Router> makeRouter(const RouterConfig& router, const LossConfig&
             // is decided by the noise alone and every expert receives tokens.
             return std::make_unique<NoisyTopKRouter>(router, loss, Matrix::Zero(width, nExperts),
                                                      Matrix::Zero(width, nExperts));
+        case RouterKind::ExpertChoice:
+            // Same gate and initialisation as token choice (Switch §2.4); Zhou et al. 2022 only
+            // change what selects.
+            return std::make_unique<ExpertChoiceRouter>(
+                router, loss, normalMatrix(width, nExperts, std::sqrt(0.1 / width), rng));
+        case RouterKind::Autoencoder:
+            if (!(trainLr > 0)) {
+                throw std::invalid_argument("router.kind = autoencoder needs train.lr to set the "
+                                            "autoencoders' own learning rate router.ae_lr");
+            }
+            return std::make_unique<AutoencoderGateRouter>(router, width, nExperts,
+                                                           router.aeLr / trainLr, rng);
+        case RouterKind::Hash:
+            return std::make_unique<HashRouter>(router, nExperts, rng);
+        case RouterKind::Random:
+            return std::make_unique<RandomRouter>(router, nExperts);
+        case RouterKind::Rre:
+            return std::make_unique<RreRouter>(router, nExperts);
         default:
             throw std::invalid_argument("router.kind = " + std::string(enumName(router.kind)) +
                                         " is not available in this version");
