@@ -28,7 +28,9 @@ ErrorPrintingOff::ErrorPrintingOff() {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
 }
 
-ErrorPrintingOff::~ErrorPrintingOff() { H5Eset_auto2(H5E_DEFAULT, m_function, m_data); }
+ErrorPrintingOff::~ErrorPrintingOff() {
+    H5Eset_auto2(H5E_DEFAULT, m_function, m_data);
+}
 
 std::string errorText() {
     // Walking downward visits the API function first and the innermost cause last; the last

@@ -56,7 +56,7 @@ public:
         Handle file(H5Fopen(m_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
         if (!file.valid()) {
             const std::string cause = h5::errorText();
-            const bool locked = cause.find("lock") != std::string::npos;
+            const bool locked = cause.find("unable to lock file") != std::string::npos;
             fail("cannot open the file: " + cause +
                  (locked ? " (a running moelab may be writing it; copy the file, or set "
                            "HDF5_USE_FILE_LOCKING=FALSE to read it anyway)"
@@ -115,10 +115,9 @@ public:
         const std::string where = layerName + "/" + std::string(spec.name);
         OpenDataset opened;
         opened.spec = &spec;
-        opened.dataset = Handle(H5Dopen2(group, std::string(spec.name).c_str(), H5P_DEFAULT),
-                                H5Dclose);
-        if (!opened.dataset.valid())
-            fail("cannot open dataset " + where + ": " + h5::errorText());
+        opened.dataset =
+            Handle(H5Dopen2(group, std::string(spec.name).c_str(), H5P_DEFAULT), H5Dclose);
+        if (!opened.dataset.valid()) fail("cannot open dataset " + where + ": " + h5::errorText());
         const Handle type(H5Dget_type(opened.dataset.get()), H5Tclose);
         const H5T_class_t typeClass = H5Tget_class(type.get());
         if (typeClass != H5T_FLOAT && typeClass != H5T_INTEGER)
@@ -157,8 +156,8 @@ public:
                                 count.data(), nullptr) < 0 ||
             H5Dread(opened.dataset.get(), memoryType, memorySpace.get(), fileSpace.get(),
                     H5P_DEFAULT, out.data()) < 0) {
-            fail("cannot read dataset " + layerName + "/" + std::string(opened.spec->name) +
-                 ": " + h5::errorText());
+            fail("cannot read dataset " + layerName + "/" + std::string(opened.spec->name) + ": " +
+                 h5::errorText());
         }
     }
 
@@ -274,7 +273,8 @@ tl::expected<TraceData, std::string> readTrace(const std::string& path, int laye
             if (H5Lexists(group.get(), std::string(spec.name).c_str(), H5P_DEFAULT) <= 0)
                 missing.push_back(layerName + "/" + std::string(spec.name));
         }
-        if (!missing.empty()) reader.fail("not a complete moelab trace; missing " + joined(missing));
+        if (!missing.empty())
+            reader.fail("not a complete moelab trace; missing " + joined(missing));
 
         std::vector<OpenDataset> datasets;
         hsize_t rows = static_cast<hsize_t>(data.rows);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <Eigen/Core>
 #include <tl/expected.hpp>
 
+#include <Eigen/Core>
 #include <cstdint>
 #include <map>
 #include <string>

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace moe::io {
 
@@ -18,6 +19,23 @@ struct TraceMetadata {
     std::string routerKind;
     int nExperts = 0;  ///< E, the width of every per-expert dataset; >= 1
     int nLayers = 1;   ///< MoE layers, one group layer_<l> each; >= 1
+    /// Per-token snapshots: T and K of the layer_<l>/snapshots datasets, or 0 and 0 for a trace
+    /// without them. Fixed here because SWMR allows no new datasets once the run writes rows.
+    int snapshotTokens = 0;
+    int snapshotColumns = 0;
+};
+
+/// The routing of every token of one layer at one step (docs/trace-schema.md "Snapshots").
+/// Row-major [T, K] arrays; T may be less than TraceMetadata::snapshotTokens (the rest is
+/// stored as absent), K must equal snapshotColumns.
+struct TraceSnapshot {
+    int64_t step = 0;
+    int nTokens = 0;                ///< T of this step
+    std::vector<int32_t> domain;    ///< [T] domain labels, or empty when the stream has none
+    std::vector<int32_t> tokenId;   ///< [T] vocabulary ids, or empty when the stream has none
+    std::vector<int32_t> choice;    ///< [T * K] expert of each column, -1 if discarded
+    std::vector<float> weight;      ///< [T * K] combine weights
+    std::vector<uint8_t> kept;      ///< [T * K] 1 if dispatched
 };
 
 struct TraceWriterOptions {
@@ -28,13 +46,19 @@ struct TraceWriterOptions {
 
 /// Writes a trace file (docs/trace-schema.md, layout in core/io/trace_schema.h) row by row
 /// during a run. Rows are buffered and written in blocks; after every write the file on disk is
-/// complete up to that row, so a run that is killed leaves a file that opens and holds every row
-/// up to the last flush. While the writer is open HDF5 locks the file, so other processes cannot
-/// open it (copy it, or set HDF5_USE_FILE_LOCKING=FALSE in the reader).
+/// complete up to that row. The file is written in HDF5 SWMR mode (single writer, multiple
+/// readers): other processes can open it with H5F_ACC_SWMR_READ (h5py: `swmr=True`) and read
+/// every flushed row while the run goes on, and a run that is killed, even during a flush,
+/// leaves a file that opens that way and holds every row up to the last flush. Until close()
+/// the file is marked as open for writing, so a plain (non-SWMR) open is refused.
 ///
 /// Not thread-safe: use one writer from one thread at a time. Failures throw TraceError naming
 /// the file and the dataset; a flush that failed keeps its rows buffered, so a later flush() (for
-/// example after freeing disk space) writes them again in place.
+/// example after freeing disk space) writes them again in place. close() after a failed write
+/// releases the file without writing more; the file keeps what was written before the failure.
+/// Known HDF5 1.10 limit: when the failure hits the file's own metadata (the TraceError then
+/// names no dataset), HDF5 can neither flush nor close that file again, and its clean-up at
+/// process exit may crash; a program that reports such an error should end with std::_Exit.
 class TraceWriter {
 public:
     /// Creates (or truncates) `path` and writes the root attributes, the layer groups and their
@@ -58,16 +82,22 @@ public:
     /// write fails.
     void append(int layer, const StepStats& stats);
 
+    /// Buffers a per-token snapshot of `layer`, written with the next flush. Requires a trace
+    /// created with snapshots (meta.snapshotColumns > 0), snapshot.nTokens <= snapshotTokens and
+    /// arrays of the documented sizes (all asserted).
+    void appendSnapshot(int layer, const TraceSnapshot& snapshot);
+
     /// Writes every buffered row, extends the datasets, and flushes HDF5's caches to the file
     /// (H5Fflush) so the file on disk is complete up to here. Throws TraceError on failure.
     /// Nothing to do after close().
     void flush();
 
-    /// flush(), then closes the file. Idempotent: later calls do nothing. The file is closed even
-    /// if the final flush throws TraceError.
+    /// flush(), then closes the file. Idempotent: later calls do nothing. The file is released
+    /// even if the final flush throws TraceError.
     void close();
 
-    /// Rows handed to the file so far, summed over layers (buffered rows are not counted).
+    /// Rows handed to the file so far, summed over layers (buffered rows and snapshots are not
+    /// counted).
     int64_t rowsWritten() const;
 
 private:
