@@ -6,7 +6,9 @@
 #include "core/io/route_batch_reader.h"
 #include "core/io/route_output_writer.h"
 #include "core/metrics/step_metrics.h"
+#include "core/metrics/soft_moe_metrics.h"
 #include "core/routing/noisy_topk_router.h"
+#include "core/routing/soft_moe_router.h"
 #include "core/routing/token_choice_router.h"
 #include "core/util/rng.h"
 
@@ -60,6 +62,13 @@ const RoutingDecision* routeBatch(const ScenarioConfig& cfg, const io::RouteBatc
                                   const RouteContext& ctx, std::unique_ptr<Router>& holder,
                                   BalanceLosses& losses) {
     const int nExperts = batch.nExperts();
+    if (!batch.hasLogits() && !batch.hasRouterWeight()) {
+        fmt::print(stderr,
+                   "moelab route: router.kind = {} needs /logits or /router_weight; the input "
+                   "has /tokens with /phi only, which is for router.kind = soft_moe\n",
+                   enumName(cfg.router.kind));
+        return nullptr;
+    }
     // A batch of logits needs no weight; the routers only read its expert count.
     Matrix weight = batch.hasLogits() ? Matrix(0, nExperts) : batch.routerWeight;
     switch (cfg.router.kind) {
@@ -86,10 +95,60 @@ const RoutingDecision* routeBatch(const ScenarioConfig& cfg, const io::RouteBatc
         default:
             fmt::print(stderr,
                        "moelab route: router.kind = {} is not available for route in this "
-                       "version; available: token_choice | noisy_topk\n",
+                       "version; available: token_choice | noisy_topk | soft_moe\n",
                        enumName(cfg.router.kind));
             return nullptr;
     }
+}
+
+/// Soft MoE (ROUTING.md §4): routes /tokens with /phi [d, E*P] and its scale through the same
+/// SoftMoeRouter the layer trains. E = columns / router.slots, so the scenario is loaded again
+/// with model.experts fixed by the data once router.slots is known.
+int routeSoftMoe(const RouteArguments& a, const io::RouteBatch& batch,
+                 std::vector<std::string> overrides, int slots) {
+    if (batch.hasLogits() || !batch.hasPhi()) {
+        fmt::print(stderr, "moelab route: router.kind = soft_moe needs /tokens [T, d] with /phi "
+                           "[d, E*P] (and its attribute scale); {} has {}\n",
+                   a.input, batch.hasLogits() ? "/logits" : "no /phi");
+        return kExitBadInput;
+    }
+    const auto columns = static_cast<int>(batch.phi.cols());
+    if (columns % slots != 0) {
+        fmt::print(stderr, "moelab route: /phi of {} has {} columns, not a multiple of "
+                           "router.slots = {} (accepted: a divisor of the columns, E*P)\n",
+                   a.input, columns, slots);
+        return kExitBadInput;
+    }
+    overrides.push_back(fmt::format("--model.experts={}", columns / slots));
+    overrides.push_back(fmt::format("--model.width={}", batch.width()));
+    auto loaded = loadScenario(a.scenario, overrides);
+    if (!loaded) {
+        for (const Issue& issue : loaded.error()) fmt::print(stderr, "{}\n", issue.format());
+        fmt::print(stderr, "moelab route: model.experts = {} and model.width = {} come from {}\n",
+                   columns / slots, batch.width(), a.input);
+        return kExitBadInput;
+    }
+    const ScenarioConfig& cfg = *loaded;
+    SoftMoeRouter router(cfg.router, batch.phi, batch.phiScale);
+    // Evaluation mode: no training noise.
+    const SoftRouting& routing = router.route(batch.tokens, RouteContext{});
+    const StepStats stats = softMoeMetrics(routing.mass, batch.domain);
+
+    io::RouteOutputInfo info;
+    info.routerKind = std::string(enumName(cfg.router.kind));
+    info.moelabVersion = MOELAB_VERSION;
+    info.scenario = cfg.scenarioText;
+    if (auto written = io::writeSoftRouteOutput(a.out, routing, stats, info); !written) {
+        fmt::print(stderr, "moelab route: {}\n", written.error());
+        return kExitRuntimeFailure;
+    }
+    fmt::print("moelab route: {} -> {} ({}, from /tokens and /phi)\n", a.input, a.out,
+               info.routerKind);
+    fmt::print("  T = {}  E = {}  slots = {}  capacity = unlimited\n", routing.nTokens,
+               routing.nExperts, routing.slots);
+    fmt::print("  drop fraction {:.4f}  token drop fraction {:.4f}  load CV {:.4f}\n",
+               stats.dropFraction, stats.tokenDropFraction, stats.loadCv);
+    return kExitOk;
 }
 
 }  // namespace
@@ -112,6 +171,7 @@ int routeCommand(const std::vector<std::string>& args) {
     }
     for (const std::string& note : batch->notes) fmt::print(stderr, "moelab route: {}\n", note);
 
+    const std::vector<std::string> userOverrides = overrides;
     // The data fixes E (and d for tokens): appended last, they win over the file and the command
     // line, so the user never has to repeat them and they cannot disagree.
     overrides.push_back(fmt::format("--model.experts={}", batch->nExperts()));
@@ -134,6 +194,8 @@ int routeCommand(const std::vector<std::string>& args) {
         return kExitBadInput;
     }
     const ScenarioConfig& cfg = *loaded;
+    if (cfg.router.kind == RouterKind::SoftMoe)
+        return routeSoftMoe(a, *batch, userOverrides, cfg.router.slots);
 
     // Evaluation mode: no training noise. Second-expert sampling still draws u, from a stream
     // that the scenario's seed sets.

@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include <cmath>
 #include <utility>
 
 namespace moe::io {
@@ -23,6 +24,32 @@ tl::expected<Matrix, std::string> readMatrix(const DumpedFile& file, const std::
         return tl::make_unexpected(*problem);
     }
     return values;
+}
+
+/// Reads the float attribute `scale` of dataset /name: one finite number.
+tl::expected<Scalar, std::string> readScale(const DumpedFile& file, const std::string& name) {
+    auto dataset = file.openDataset(name, 2, "[d, E*P]", kMaxRouteElements, "2^31");
+    if (!dataset) return tl::make_unexpected(dataset.error());
+    const hid_t owner = dataset->handle.get();
+    const htri_t exists = H5Aexists(owner, "scale");
+    if (exists == 0) {
+        return tl::make_unexpected(file.error(
+            name, "attribute scale: missing; soft MoE needs the scale s of its logits"));
+    }
+    const h5::Handle attribute(exists > 0 ? H5Aopen(owner, "scale", H5P_DEFAULT) : -1, H5Aclose);
+    const h5::Handle type(attribute.valid() ? H5Aget_type(attribute.get()) : -1, H5Tclose);
+    const h5::Handle space(attribute.valid() ? H5Aget_space(attribute.get()) : -1, H5Sclose);
+    if (!type.valid() || !space.valid()) {
+        return tl::make_unexpected(
+            file.error(name, "attribute scale: unreadable: " + h5::errorText()));
+    }
+    double value = 0;
+    if (H5Tget_class(type.get()) != H5T_FLOAT || H5Sget_simple_extent_npoints(space.get()) != 1 ||
+        H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, &value) < 0 || !std::isfinite(value)) {
+        return tl::make_unexpected(
+            file.error(name, "attribute scale: accepted: one finite float"));
+    }
+    return static_cast<Scalar>(value);
 }
 
 /// Reads a whole rank-1 dataset of nTokens integer labels in [0, 2^31).
@@ -62,20 +89,38 @@ tl::expected<RouteBatch, std::string> readRouteBatch(const std::string& path) {
     } else if (hasTokens) {
         auto tokens = readMatrix(file, "tokens", "[T, d]");
         if (!tokens) return tl::make_unexpected(tokens.error());
-        if (!file.has("router_weight")) {
+        const bool hasPhi = file.has("phi");
+        if (!file.has("router_weight") && !hasPhi) {
             return tl::make_unexpected(
-                file.error("router_weight", "missing; /tokens [T, d] needs /router_weight [d, E]"));
+                file.error("router_weight", "missing; /tokens [T, d] needs /router_weight [d, E] "
+                                            "(or /phi [d, E*P] for soft MoE)"));
         }
-        auto weight = readMatrix(file, "router_weight", "[d, E]");
-        if (!weight) return tl::make_unexpected(weight.error());
-        if (weight->rows() != tokens->cols()) {
-            return tl::make_unexpected(file.error(
-                "router_weight", fmt::format("has {} rows but /tokens has width d = {}; expected "
-                                             "[d, E] = [{}, E]",
-                                             weight->rows(), tokens->cols(), tokens->cols())));
+        if (file.has("router_weight")) {
+            auto weight = readMatrix(file, "router_weight", "[d, E]");
+            if (!weight) return tl::make_unexpected(weight.error());
+            if (weight->rows() != tokens->cols()) {
+                return tl::make_unexpected(file.error(
+                    "router_weight", fmt::format("has {} rows but /tokens has width d = {}; "
+                                                 "expected [d, E] = [{}, E]",
+                                                 weight->rows(), tokens->cols(), tokens->cols())));
+            }
+            batch.routerWeight = std::move(*weight);
+        }
+        if (hasPhi) {
+            auto phi = readMatrix(file, "phi", "[d, E*P]");
+            if (!phi) return tl::make_unexpected(phi.error());
+            if (phi->rows() != tokens->cols()) {
+                return tl::make_unexpected(file.error(
+                    "phi", fmt::format("has {} rows but /tokens has width d = {}; expected "
+                                       "[d, E*P] = [{}, E*P]",
+                                       phi->rows(), tokens->cols(), tokens->cols())));
+            }
+            auto scale = readScale(file, "phi");
+            if (!scale) return tl::make_unexpected(scale.error());
+            batch.phi = std::move(*phi);
+            batch.phiScale = *scale;
         }
         batch.tokens = std::move(*tokens);
-        batch.routerWeight = std::move(*weight);
     } else {
         return tl::make_unexpected(fmt::format(
             "{}: dataset /logits: missing; the input needs /logits [T, E] or /tokens [T, d] with "

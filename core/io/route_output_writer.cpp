@@ -78,6 +78,38 @@ private:
     hid_t m_file;
 };
 
+/// The per-expert arrays and the ROUTING.md §10 metrics as root attributes, and the run info.
+void writeStats(const Writer& w, const StepStats& s, const RouteOutputInfo& info, int nTokens,
+                int nExperts) {
+    const std::pair<const char*, const std::vector<double>*> perExpert[] = {
+        {"demand", &s.demand},
+        {"load", &s.load},
+        {"dropped", &s.dropped},
+        {"importance", &s.importance},
+        {"mean_score", &s.meanScore}};
+    for (const auto& [name, values] : perExpert) {
+        w.dataset(name, {values->size()}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, values->data());
+    }
+
+    w.real("drop_fraction", s.dropFraction);
+    w.real("token_drop_fraction", s.tokenDropFraction);
+    w.real("load_cv", s.loadCv);
+    w.real("max_over_mean", s.maxOverMean);
+    w.real("load_entropy", s.loadEntropy);
+    w.real("router_entropy", s.routerEntropy);
+    w.real("dead_experts", s.deadExperts);
+    w.real("collapse", s.collapse);
+    w.real("aux_loss", s.auxLoss);
+    w.real("z_loss", s.zLoss);
+    w.real("specialization", s.specialization);
+    w.number("capacity", H5T_STD_I64LE, H5T_NATIVE_INT64, &s.capacity);
+    w.text("router_kind", info.routerKind);
+    w.number("n_tokens", H5T_STD_I32LE, H5T_NATIVE_INT, &nTokens);
+    w.number("n_experts", H5T_STD_I32LE, H5T_NATIVE_INT, &nExperts);
+    w.text("moelab_version", info.moelabVersion);
+    w.text("scenario", info.scenario);
+}
+
 void writeContents(const Writer& w, const RoutingDecision& d, const StepStats& s,
                    const RouteOutputInfo& info) {
     const auto nTokens = static_cast<size_t>(d.nTokens);
@@ -101,43 +133,42 @@ void writeContents(const Writer& w, const RoutingDecision& d, const StepStats& s
     w.dataset("dispatch", {nTokens, nExperts}, H5T_STD_U8LE, H5T_NATIVE_UINT8, dispatch.data());
     w.dataset("choice", {nTokens, k}, H5T_STD_I32LE, H5T_NATIVE_INT32, d.choice.data());
     w.dataset("kept", {nTokens, k}, H5T_STD_U8LE, H5T_NATIVE_UINT8, d.kept.data());
-
-    const std::pair<const char*, const std::vector<double>*> perExpert[] = {
-        {"demand", &s.demand},
-        {"load", &s.load},
-        {"dropped", &s.dropped},
-        {"importance", &s.importance},
-        {"mean_score", &s.meanScore}};
-    for (const auto& [name, values] : perExpert) {
-        w.dataset(name, {values->size()}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, values->data());
-    }
-
-    w.real("drop_fraction", s.dropFraction);
-    w.real("token_drop_fraction", s.tokenDropFraction);
-    w.real("load_cv", s.loadCv);
-    w.real("max_over_mean", s.maxOverMean);
-    w.real("load_entropy", s.loadEntropy);
-    w.real("router_entropy", s.routerEntropy);
-    w.real("dead_experts", s.deadExperts);
-    w.real("collapse", s.collapse);
-    w.real("aux_loss", s.auxLoss);
-    w.real("z_loss", s.zLoss);
-    w.real("specialization", s.specialization);
-    w.number("capacity", H5T_STD_I64LE, H5T_NATIVE_INT64, &d.capacity);
-    w.text("router_kind", info.routerKind);
+    // The decision's capacity is the one written, whatever the caller left in stats.
+    StepStats stats = s;
+    stats.capacity = d.capacity;
+    writeStats(w, stats, info, d.nTokens, d.nExperts);
     w.number("k", H5T_STD_I32LE, H5T_NATIVE_INT, &d.k);
-    w.number("n_tokens", H5T_STD_I32LE, H5T_NATIVE_INT, &d.nTokens);
-    w.number("n_experts", H5T_STD_I32LE, H5T_NATIVE_INT, &d.nExperts);
-    w.text("moelab_version", info.moelabVersion);
-    w.text("scenario", info.scenario);
 }
 
-}  // namespace
+/// A row-major [rows, cols] float32 copy of m, as the output datasets store it.
+std::vector<float> floats(const Matrix& m) {
+    std::vector<float> out(static_cast<size_t>(m.size()));
+    for (Eigen::Index i = 0; i < m.size(); ++i)
+        out[static_cast<size_t>(i)] = static_cast<float>(m.data()[i]);
+    return out;
+}
 
-tl::expected<void, std::string> writeRouteOutput(const std::string& path,
-                                                 const RoutingDecision& decision,
-                                                 const StepStats& stats,
-                                                 const RouteOutputInfo& info) {
+void writeSoftContents(const Writer& w, const SoftRouting& r, const StepStats& s,
+                       const RouteOutputInfo& info) {
+    const auto nTokens = static_cast<size_t>(r.nTokens);
+    const auto nExperts = static_cast<size_t>(r.nExperts);
+    const auto nSlots = static_cast<size_t>(r.combine.cols());
+    const std::vector<float> combine = floats(r.mass);
+    std::vector<uint8_t> dispatch(combine.size());
+    for (size_t i = 0; i < combine.size(); ++i) dispatch[i] = combine[i] > 0.0f ? 1 : 0;
+    w.dataset("combine", {nTokens, nExperts}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, combine.data());
+    w.dataset("dispatch", {nTokens, nExperts}, H5T_STD_U8LE, H5T_NATIVE_UINT8, dispatch.data());
+    w.dataset("dispatch_weights", {nTokens, nSlots}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+              floats(r.dispatch).data());
+    w.dataset("combine_weights", {nTokens, nSlots}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+              floats(r.combine).data());
+    writeStats(w, s, info, r.nTokens, r.nExperts);
+    w.number("slots", H5T_STD_I32LE, H5T_NATIVE_INT, &r.slots);
+}
+
+/// Writes `path` through "<path>.tmp" with `contents`, renaming only once it is complete.
+template <typename Contents>
+tl::expected<void, std::string> writeAtomically(const std::string& path, const Contents& contents) {
     const h5::ErrorPrintingOff quiet;
     const std::string temporary = path + ".tmp";
     std::string failure;
@@ -148,7 +179,7 @@ tl::expected<void, std::string> writeRouteOutput(const std::string& path,
             return tl::make_unexpected(temporary + ": cannot create: " + h5::errorText());
         }
         try {
-            writeContents(Writer(file.get()), decision, stats, info);
+            contents(Writer(file.get()));
         } catch (const WriteFailure& e) {
             failure = e.what();
         }
@@ -163,6 +194,24 @@ tl::expected<void, std::string> writeRouteOutput(const std::string& path,
     }
     std::filesystem::remove(temporary, ec);
     return tl::make_unexpected(path + ": " + failure);
+}
+
+}  // namespace
+
+tl::expected<void, std::string> writeRouteOutput(const std::string& path,
+                                                 const RoutingDecision& decision,
+                                                 const StepStats& stats,
+                                                 const RouteOutputInfo& info) {
+    return writeAtomically(
+        path, [&](const Writer& w) { writeContents(w, decision, stats, info); });
+}
+
+tl::expected<void, std::string> writeSoftRouteOutput(const std::string& path,
+                                                     const SoftRouting& routing,
+                                                     const StepStats& stats,
+                                                     const RouteOutputInfo& info) {
+    return writeAtomically(
+        path, [&](const Writer& w) { writeSoftContents(w, routing, stats, info); });
 }
 
 }  // namespace moe::io

@@ -3,6 +3,7 @@
 
 #include "core/metrics/step_stats.h"
 #include "core/routing/routing_decision.h"
+#include "core/routing/soft_moe_router.h"
 
 #include <tl/expected.hpp>
 
@@ -29,5 +30,15 @@ tl::expected<void, std::string> writeRouteOutput(const std::string& path,
                                                  const RoutingDecision& decision,
                                                  const StepStats& stats,
                                                  const RouteOutputInfo& info);
+
+/// The same file for soft MoE (INTERFACES.md): /combine float32 [T, E] = the per-expert combine
+/// mass of each token (SoftRouting::mass), /dispatch uint8 [T, E] = 1 where that mass is > 0,
+/// /dispatch_weights and /combine_weights float32 [T, E*P] (D and Cw), the per-expert arrays
+/// and scalar attributes as above (capacity from stats, -1), with `slots` (P) instead of k and
+/// no /choice or /kept. Written and failing like writeRouteOutput.
+tl::expected<void, std::string> writeSoftRouteOutput(const std::string& path,
+                                                     const SoftRouting& routing,
+                                                     const StepStats& stats,
+                                                     const RouteOutputInfo& info);
 
 }  // namespace moe::io

@@ -6,7 +6,8 @@
 namespace moe {
 
 std::unique_ptr<Layer> makeLayer(const ScenarioConfig& config, Rng& initRng) {
-    if (config.router.kind == RouterKind::SoftMoe) return std::make_unique<SoftMoeLayer>(config, initRng);
+    if (config.router.kind == RouterKind::SoftMoe)
+        return std::make_unique<SoftMoeLayer>(config, initRng);
     return std::make_unique<MoeLayer>(config, initRng);
 }
 
