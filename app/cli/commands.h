@@ -14,6 +14,16 @@ int runCommand(const std::vector<std::string>& args);
 /// routes one dumped batch in evaluation mode and writes the decision (INTERFACES.md).
 int routeCommand(const std::vector<std::string>& args);
 
+/// `moelab inspect TRACE.h5 [--step N] [--metric NAME] [--csv] [--scenario] [--layer L]`:
+/// summarises a trace or prints one metric or step of it (INTERFACES.md); reads traces that a
+/// run is still writing.
+int inspectCommand(const std::vector<std::string>& args);
+
+/// `moelab plot TRACE.h5 --out FIG.png|FIG.svg|FIG.pdf [--kind load|drops|collapse|loss|all]
+/// [--width W --height H] [--layer L]`: renders a trace's plots headless. Exit 2 on bad input,
+/// an unwritable output, or a build without plotting (MOELAB_BUILD_GUI=OFF).
+int plotCommand(const std::vector<std::string>& args);
+
 /// `moelab help [options]`.
 int helpCommand(const std::vector<std::string>& args);
 

@@ -28,6 +28,14 @@ int helpCommand(const std::vector<std::string>& args) {
         "      /choice, /kept and the step metrics; router.kind token_choice | noisy_topk;\n"
         "      E (and d) come from the data; seed sets second-expert sampling draws;\n"
         "      exit 0 ok, 1 I/O failure, 2 bad input\n"
+        "  moelab inspect TRACE.h5 [--step N] [--metric NAME] [--csv] [--scenario] [--layer L]\n"
+        "      summary of a trace (scenario, schema, steps, first/final/worst of each metric),\n"
+        "      or one metric per step, or every metric at one step; --csv for CSV on stdout;\n"
+        "      reads a trace while its run is still writing it; exit 0 ok, 2 bad input\n"
+        "  moelab plot TRACE.h5 --out FIG.png|FIG.svg|FIG.pdf [--kind load|drops|collapse|loss|all]\n"
+        "              [--width W --height H] [--layer L]\n"
+        "      draw a trace's plots without a display: expert load heatmap, drops, collapse\n"
+        "      indicators, losses, or all four (the default); exit 0 ok, 2 bad input\n"
         "  moelab help options\n"
         "      every scenario option with its default, accepted values and meaning\n",
         MOELAB_VERSION);

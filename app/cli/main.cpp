@@ -20,11 +20,13 @@ int main(int argc, char** argv) {
     try {
         if (command == "run") return runCommand(args);
         if (command == "route") return routeCommand(args);
+        if (command == "plot") return plotCommand(args);
+        if (command == "inspect") return inspectCommand(args);
         if (command == "--version" || command == "version") {
             fmt::print("moelab {}\n", MOELAB_VERSION);
             return kExitOk;
         }
-        fmt::print(stderr, "moelab: unknown command '{}'; commands: run, route, help (see 'moelab help')\n",
+        fmt::print(stderr, "moelab: unknown command '{}'; commands: run, route, inspect, help (see 'moelab help')\n",
                    command);
         return kExitBadInput;
     } catch (const std::exception& e) {

@@ -53,7 +53,11 @@ public:
         const htri_t isHdf5 = H5Fis_hdf5(m_path.c_str());
         if (isHdf5 < 0) fail("cannot read the file: " + h5::errorText());
         if (isHdf5 == 0) fail("not an HDF5 file");
-        Handle file(H5Fopen(m_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+        // SWMR read opens what a plain read-only open refuses: a trace that a run is still
+        // writing, and one whose run was killed (both marked "open for writing"). On any other
+        // file it reads as a plain open does.
+        Handle file(H5Fopen(m_path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT),
+                    H5Fclose);
         if (!file.valid()) {
             const std::string cause = h5::errorText();
             const bool locked = cause.find("unable to lock file") != std::string::npos;
@@ -118,6 +122,11 @@ public:
         opened.dataset =
             Handle(H5Dopen2(group, std::string(spec.name).c_str(), H5P_DEFAULT), H5Dclose);
         if (!opened.dataset.valid()) fail("cannot open dataset " + where + ": " + h5::errorText());
+        // Within one process HDF5 shares an open file's metadata cache between its opens, so
+        // while the process holds the trace open elsewhere (a GUI following a run) a new open
+        // would see the extents of then. The refresh reloads the dataset's metadata from disk.
+        if (H5Drefresh(opened.dataset.get()) < 0)
+            fail("cannot refresh dataset " + where + ": " + h5::errorText());
         const Handle type(H5Dget_type(opened.dataset.get()), H5Tclose);
         const H5T_class_t typeClass = H5Tget_class(type.get());
         if (typeClass != H5T_FLOAT && typeClass != H5T_INTEGER)
@@ -213,6 +222,21 @@ public:
         }
         result.rows = static_cast<int64_t>(
             openDataset(group.get(), layerName, kTraceDatasets.front(), result.nExperts).rows);
+        const std::string snapshotStep =
+            std::string(kSnapshotGroup) + "/" + std::string(kSnapshotStepDataset);
+        // Checked link by link: H5Lexists fails on a path whose group is missing.
+        if (H5Lexists(group.get(), std::string(kSnapshotGroup).c_str(), H5P_DEFAULT) > 0 &&
+            H5Lexists(group.get(), snapshotStep.c_str(), H5P_DEFAULT) > 0) {
+            const Handle dataset(H5Dopen2(group.get(), snapshotStep.c_str(), H5P_DEFAULT),
+                                 H5Dclose);
+            const Handle space(H5Dget_space(dataset.get()), H5Sclose);
+            hsize_t count = 0;
+            if (!dataset.valid() || H5Sget_simple_extent_ndims(space.get()) != 1 ||
+                H5Sget_simple_extent_dims(space.get(), &count, nullptr) != 1) {
+                fail("cannot read " + layerName + "/" + snapshotStep + ": " + h5::errorText());
+            }
+            result.snapshots = static_cast<int64_t>(count);
+        }
         return result;
     }
 

@@ -22,7 +22,8 @@ struct TraceHeader {
     uint64_t seed = 0;
     int nExperts = 0;
     int nLayers = 0;
-    int64_t rows = 0;  ///< length of the layer's `step` dataset
+    int64_t rows = 0;       ///< length of the layer's `step` dataset
+    int64_t snapshots = 0;  ///< per-token snapshots of the layer (0 when the run took none)
 };
 
 /// One layer of a trace, loaded whole.
@@ -37,8 +38,10 @@ struct TraceData : TraceHeader {
     std::map<std::string, Eigen::MatrixXd> perExpert;
 };
 
-/// Reads the root attributes of `path` and the row count of layer `layer`. The error names the
-/// file and the problem: missing file, not HDF5, locked by a running writer, a schema major
+/// Reads the root attributes of `path` and the row count of layer `layer`. The file is opened in
+/// HDF5 SWMR read mode, so a trace that a run is still writing (or whose run was killed) reads
+/// up to its last flush. The error names the file and the problem: missing file, not HDF5,
+/// locked by a running writer that does not use SWMR, a schema major
 /// other than ours ("trace.h5 has schema 2.0; this moelab reads up to 1.x"), missing or mistyped
 /// attributes, no such layer. Never throws and never crashes on a malformed file.
 tl::expected<TraceHeader, std::string> readTraceHeader(const std::string& path, int layer = 0);
@@ -46,8 +49,9 @@ tl::expected<TraceHeader, std::string> readTraceHeader(const std::string& path, 
 /// Reads every dataset of layer `layer` (group layer_<l>). Refuses what readTraceHeader refuses,
 /// and a layer that lacks a dataset of the schema (all missing names are listed) or has one of
 /// the wrong shape or type. Datasets added by a newer minor version are ignored. If a run was
-/// killed in the middle of a flush the datasets may differ in length; the result keeps the
-/// rows present in all of them, so `rows` may then be less than the header's.
+/// killed in the middle of a flush (or is writing one now) the datasets may differ in length;
+/// the result keeps the rows present in all of them. moelab writes `step` last, so those are
+/// the header's `rows`.
 tl::expected<TraceData, std::string> readTrace(const std::string& path, int layer = 0);
 
 }  // namespace moe::io

@@ -212,7 +212,9 @@ struct TraceWriter::Impl {
     void createFile(const TraceMetadata& meta);
     void createLayer(const Builder& builder, int layer);
     void createSnapshots(const Builder& builder, LayerState& layer);
-    void writePending(const Builder& builder, LayerState& layer);
+    /// Writes the buffered rows to every dataset of the layer except `step` (stepOnly false),
+    /// or to `step` alone, which then marks the rows as written (stepOnly true).
+    void writePending(const Builder& builder, LayerState& layer, bool stepOnly);
     void writeSnapshots(const Builder& builder, LayerState& layer);
     void flush();
     void close();
@@ -353,7 +355,7 @@ void TraceWriter::Impl::createSnapshots(const Builder& builder, LayerState& laye
     }
 }
 
-void TraceWriter::Impl::writePending(const Builder& builder, LayerState& layer) {
+void TraceWriter::Impl::writePending(const Builder& builder, LayerState& layer, bool stepOnly) {
     const hsize_t nRows = layer.pending.size();
     if (nRows == 0) return;
     const hsize_t firstRow = layer.rowsOnDisk;
@@ -367,6 +369,7 @@ void TraceWriter::Impl::writePending(const Builder& builder, LayerState& layer) 
     std::vector<int64_t> integers;
     for (size_t i = 0; i < kTraceDatasets.size(); ++i) {
         const DatasetSpec& spec = kTraceDatasets[i];
+        if ((spec.name == kStepDataset) != stepOnly) continue;
         const hid_t dataset = layer.datasets[i].get();
         const std::string where = layer.name + "/" + std::string(spec.name);
         const int rank = spec.kind == DatasetKind::PerExpert ? 2 : 1;
@@ -394,6 +397,7 @@ void TraceWriter::Impl::writePending(const Builder& builder, LayerState& layer) 
         writeBlock(builder, dataset, where, rowsText, rank, newDims.data(), start.data(),
                    count.data(), memoryType, data);
     }
+    if (!stepOnly) return;
     layer.rowsOnDisk += nRows;
     rowsWritten += static_cast<int64_t>(nRows);
     layer.pending.clear();
@@ -432,7 +436,9 @@ void TraceWriter::Impl::writeSnapshots(const Builder& builder, LayerState& layer
     const std::array<const void*, kSnapshotDatasets.size()> blocks = {
         steps.data(), domain.data(), tokenId.data(), choice.data(), weight.data(), kept.data()};
 
-    for (size_t i = 0; i < kSnapshotDatasets.size(); ++i) {
+    // snapshot_step (index 0) last, as `step` for the rows: its length counts whole snapshots.
+    for (size_t n = 1; n <= kSnapshotDatasets.size(); ++n) {
+        const size_t i = n % kSnapshotDatasets.size();
         const SnapshotDatasetSpec& spec = kSnapshotDatasets[i];
         const std::string where = layer.name + "/" + std::string(kSnapshotGroup) + "/" +
                                   std::string(spec.name);
@@ -450,10 +456,17 @@ void TraceWriter::Impl::writeSnapshots(const Builder& builder, LayerState& layer
 void TraceWriter::Impl::flush() {
     if (closed) return;
     const Builder builder(path);
+    // A run killed during this loop leaves datasets of different lengths: each dataset's new
+    // extent reaches the disk on its own, and under SWMR HDF5 does not promise to write them in
+    // call order (a kill test saw `step` longer than `mean_score`). The rows every dataset holds
+    // are whole, so readers use the shortest length (trace_reader.cpp). Each layer's `step` is
+    // still written last, which makes the common case, a cut between two datasets, leave
+    // `step` the shortest.
     for (LayerState& layer : layers) {
-        writePending(builder, layer);
         writeSnapshots(builder, layer);
+        writePending(builder, layer, false);
     }
+    for (LayerState& layer : layers) writePending(builder, layer, true);
     builder.check(H5Fflush(file.get(), H5F_SCOPE_LOCAL), "", "flushing the file");
     lastFlush = std::chrono::steady_clock::now();
 }

@@ -45,6 +45,10 @@ public:
     virtual void afterStep() {}
 
     virtual int outWidth() const = 0;
+
+    /// The routing decision of the last forward() (per-token snapshots record it), or nullptr
+    /// before the first forward() and for layers that make none (soft MoE mixes every token).
+    virtual const RoutingDecision* lastDecision() const { return nullptr; }
 };
 
 /// The layer for config: SoftMoeLayer for router.kind = soft_moe, MoeLayer otherwise.

@@ -31,6 +31,7 @@ public:
 
     Router& router() { return *m_router; }
     const RoutingDecision& decision() const { return *m_decision; }
+    const RoutingDecision* lastDecision() const override { return m_decision; }
 
 private:
     /// Per-token terms of the competitive objective (Jacobs et al. 1991, ROUTING.md §5).

@@ -37,7 +37,8 @@ Simulation::Simulation(const ScenarioConfig& config)
 }
 
 StepStats Simulation::step() {
-    const TokenBatch batch = m_stream->next(m_step);
+    m_batch = m_stream->next(m_step);
+    const TokenBatch& batch = m_batch;
     const Matrix target = m_teacher.target(batch);
 
     RouteContext ctx;

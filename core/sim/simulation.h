@@ -43,6 +43,10 @@ public:
     int64_t stepIndex() const { return m_step; }
     const ScenarioConfig& config() const { return m_config; }
     Layer& layer() { return *m_layer; }
+    const Layer& layer() const { return *m_layer; }
+    /// The tokens of the last step (domain and token labels for per-token snapshots); empty
+    /// before the first step.
+    const TokenBatch& lastBatch() const { return m_batch; }
 
 private:
     void checkFinite(const StepStats& stats);
@@ -54,6 +58,7 @@ private:
     std::unique_ptr<Layer> m_layer;
     train::Optimizer m_optimizer;
     Rng m_routeRng;
+    TokenBatch m_batch;
     int64_t m_step = 0;
 };
 

@@ -108,7 +108,7 @@ def main():
         return 2
     with h5py.File(sys.argv[1], "r") as f:
         attrs = f.attrs
-        check(as_str(attrs.get("schema_version", "")) == "1.0", "schema_version != 1.0")
+        check(as_str(attrs.get("schema_version", "")) == "1.1", "schema_version != 1.1")
         check(attrs.get("moelab_version") == "sample", "moelab_version")
         scenario = attrs.get("scenario")
         check(scenario == "[router]\nkind = token_choice\nk = 2\n# µ\n",

@@ -244,7 +244,7 @@ TEST_F(TraceWriterTest, RoundTripsEveryDatasetAndAttributeAcrossFlushes) {
     for (int layer = 0; layer < nLayers; ++layer) {
         const auto data = readTrace(file, layer);
         ASSERT_TRUE(data) << data.error();
-        EXPECT_EQ(data->schemaVersion, "1.0");
+        EXPECT_EQ(data->schemaVersion, "1.1");
         EXPECT_EQ(data->moelabVersion, meta.moelabVersion);
         EXPECT_EQ(data->scenario, meta.scenario);
         EXPECT_EQ(data->seed, meta.seed);
@@ -445,6 +445,182 @@ TEST_F(TraceWriterTest, KilledProcessLeavesFileWithEveryFlushedRow) {
     const auto data = readTrace(file);
     ASSERT_TRUE(data) << data.error();
     expectRows(*data, 100, 0, nExperts);
+}
+
+/// Row count of layer_0/step as `dataset` sees it after a refresh.
+hsize_t refreshedRows(hid_t dataset) {
+    EXPECT_GE(H5Drefresh(dataset), 0);
+    const Handle space(H5Dget_space(dataset), H5Sclose);
+    hsize_t rows = 0;
+    EXPECT_EQ(H5Sget_simple_extent_dims(space.get(), &rows, nullptr), 1);
+    return rows;
+}
+
+TEST_F(TraceWriterTest, SwmrReaderSeesRowsAppearWhileTheWriterRuns) {
+    // SWMR needs the writer and the reader in separate opens of the file: a forked writer,
+    // driven step by step through pipes, and this process as the reader.
+    const int nExperts = 3;
+    const std::string file = path("live.h5");
+    std::array<int, 2> toChild{};
+    std::array<int, 2> toParent{};
+    ASSERT_EQ(pipe(toChild.data()), 0);
+    ASSERT_EQ(pipe(toParent.data()), 0);
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        char go = 0;
+        TraceWriter writer(file, makeMetadata(nExperts, 1), countOnly(1000));
+        for (int64_t block = 0; block < 3; ++block) {
+            for (int64_t row = 10 * block; row < 10 * block + 10; ++row)
+                writer.append(0, makeStats(row, 0, nExperts));
+            writer.flush();
+            if (write(toParent[1], "f", 1) != 1 || read(toChild[0], &go, 1) != 1) _exit(2);
+        }
+        writer.close();
+        _exit(write(toParent[1], "c", 1) == 1 ? 0 : 2);
+    }
+    char note = 0;
+    ASSERT_EQ(read(toParent[0], &note, 1), 1);
+    {
+        const Handle reader(H5Fopen(file.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT),
+                            H5Fclose);
+        ASSERT_TRUE(reader.valid());
+        const Handle step(H5Dopen2(reader.get(), "layer_0/step", H5P_DEFAULT), H5Dclose);
+        ASSERT_TRUE(step.valid());
+        for (hsize_t block = 1; block <= 3; ++block) {
+            EXPECT_EQ(refreshedRows(step.get()), 10 * block);
+            // The library's reader opens the file anew each time, in SWMR mode too.
+            const auto data = readTrace(file);
+            ASSERT_TRUE(data) << data.error();
+            expectRows(*data, static_cast<int64_t>(10 * block), 0, nExperts);
+            ASSERT_EQ(write(toChild[1], "g", 1), 1);
+            ASSERT_EQ(read(toParent[0], &note, 1), 1);
+        }
+        EXPECT_EQ(note, 'c');
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    // Closed by its writer, the file opens without SWMR too.
+    const Handle plain(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    EXPECT_TRUE(plain.valid());
+}
+
+TraceMetadata snapshotMetadata(int nExperts, int nLayers, int tokens, int columns) {
+    TraceMetadata meta = makeMetadata(nExperts, nLayers);
+    meta.snapshotTokens = tokens;
+    meta.snapshotColumns = columns;
+    return meta;
+}
+
+/// A snapshot whose every value encodes (snapshot, layer, token, column).
+TraceSnapshot makeSnapshot(int64_t index, int layer, int nTokens, int columns, bool labels) {
+    TraceSnapshot snapshot;
+    snapshot.step = 100 * index;
+    snapshot.nTokens = nTokens;
+    for (int t = 0; t < nTokens; ++t) {
+        if (labels) {
+            snapshot.domain.push_back(static_cast<int32_t>(10 * index + t));
+            snapshot.tokenId.push_back(static_cast<int32_t>(1000 + 10 * layer + t));
+        }
+        for (int c = 0; c < columns; ++c) {
+            snapshot.choice.push_back(static_cast<int32_t>((t + c + layer) % 4));
+            snapshot.weight.push_back(static_cast<float>(index) + static_cast<float>(t) / 8.0f +
+                                      static_cast<float>(c) / 64.0f);
+            snapshot.kept.push_back(static_cast<uint8_t>((t + c) % 2));
+        }
+    }
+    return snapshot;
+}
+
+/// Reads a whole snapshot dataset as `memoryType` into T values.
+template <typename T>
+std::vector<T> readAll(hid_t file, const std::string& name, hid_t memoryType) {
+    const Handle dataset(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose);
+    EXPECT_TRUE(dataset.valid()) << name;
+    const Handle space(H5Dget_space(dataset.get()), H5Sclose);
+    std::vector<T> values(static_cast<size_t>(H5Sget_simple_extent_npoints(space.get())));
+    EXPECT_GE(H5Dread(dataset.get(), memoryType, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), 0);
+    return values;
+}
+
+TEST_F(TraceWriterTest, SnapshotsRoundTripWithAbsentTokensPadded) {
+    const int tokens = 5;
+    const int columns = 2;
+    const int nLayers = 2;
+    const std::string file = path("snapshots.h5");
+    {
+        TraceWriter writer(file, snapshotMetadata(3, nLayers, tokens, columns), countOnly(2));
+        for (int64_t i = 0; i < 3; ++i) {
+            for (int layer = 0; layer < nLayers; ++layer) {
+                // Snapshot 1 has fewer tokens and no labels: the rest is stored as absent.
+                writer.appendSnapshot(layer, makeSnapshot(i, layer, i == 1 ? 3 : tokens, columns,
+                                                          i != 1));
+                writer.append(layer, makeStats(i, layer, 3));
+            }
+        }
+        writer.close();
+    }
+    const auto header = readTraceHeader(file, 1);
+    ASSERT_TRUE(header) << header.error();
+    EXPECT_EQ(header->snapshots, 3);
+
+    const Handle h5(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    ASSERT_TRUE(h5.valid());
+    for (int layer = 0; layer < nLayers; ++layer) {
+        SCOPED_TRACE("layer " + std::to_string(layer));
+        const std::string group = "layer_" + std::to_string(layer) + "/snapshots/";
+        const auto steps = readAll<int64_t>(h5.get(), group + "snapshot_step", H5T_NATIVE_INT64);
+        EXPECT_EQ(steps, (std::vector<int64_t>{0, 100, 200}));
+        const auto domain = readAll<int32_t>(h5.get(), group + "domain", H5T_NATIVE_INT32);
+        const auto tokenId = readAll<int32_t>(h5.get(), group + "token_id", H5T_NATIVE_INT32);
+        const auto choice = readAll<int32_t>(h5.get(), group + "choice", H5T_NATIVE_INT32);
+        const auto weight = readAll<float>(h5.get(), group + "weight", H5T_NATIVE_FLOAT);
+        const auto kept = readAll<uint8_t>(h5.get(), group + "kept", H5T_NATIVE_UINT8);
+        ASSERT_EQ(domain.size(), size_t{3 * tokens});
+        ASSERT_EQ(choice.size(), size_t{3 * tokens * columns});
+        for (int64_t i = 0; i < 3; ++i) {
+            const int present = i == 1 ? 3 : tokens;
+            const TraceSnapshot expected = makeSnapshot(i, layer, present, columns, i != 1);
+            for (int t = 0; t < tokens; ++t) {
+                const auto at = static_cast<size_t>(i * tokens + t);
+                const bool labelled = i != 1;
+                EXPECT_EQ(domain[at], labelled ? expected.domain[static_cast<size_t>(t)] : -1);
+                EXPECT_EQ(tokenId[at], labelled ? expected.tokenId[static_cast<size_t>(t)] : -1);
+                for (int c = 0; c < columns; ++c) {
+                    const auto cell = at * columns + static_cast<size_t>(c);
+                    const auto source = static_cast<size_t>(t * columns + c);
+                    const bool absent = t >= present;
+                    EXPECT_EQ(choice[cell], absent ? -1 : expected.choice[source]);
+                    EXPECT_EQ(weight[cell], absent ? 0.0f : expected.weight[source]);
+                    EXPECT_EQ(kept[cell], absent ? 0 : expected.kept[source]);
+                }
+            }
+        }
+        // Dimension scale, units and labels, as for the per-step datasets.
+        const Handle scale(H5Dopen2(h5.get(), (group + "snapshot_step").c_str(), H5P_DEFAULT),
+                           H5Dclose);
+        EXPECT_GT(H5DSis_scale(scale.get()), 0);
+        for (const SnapshotDatasetSpec& spec : kSnapshotDatasets) {
+            const Handle dataset(
+                H5Dopen2(h5.get(), (group + std::string(spec.name)).c_str(), H5P_DEFAULT),
+                H5Dclose);
+            EXPECT_EQ(readStringAttribute(dataset.get(), "units"), spec.units);
+            EXPECT_EQ(readStringAttribute(dataset.get(), "long_name"), spec.longName);
+            if (spec.name != kSnapshotStepDataset) {
+                EXPECT_GT(H5DSis_attached(dataset.get(), scale.get(), 0), 0) << spec.name;
+            }
+        }
+    }
+}
+
+TEST_F(TraceWriterTest, TraceWithoutSnapshotsHasNoSnapshotGroup) {
+    const std::string file = writeTrace("plain.h5", 4);
+    const auto header = readTraceHeader(file);
+    ASSERT_TRUE(header) << header.error();
+    EXPECT_EQ(header->snapshots, 0);
+    const Handle h5(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    EXPECT_EQ(H5Lexists(h5.get(), "layer_0/snapshots", H5P_DEFAULT), 0);
 }
 
 TEST_F(TraceWriterTest, UnwritablePathThrowsTraceErrorNamingThePath) {
