@@ -4,6 +4,7 @@
 // /token_id holds r + kIdOffset, so every batch row can be traced back to its file row.
 #include "core/config/options.h"
 #include "core/io/hdf5_util.h"
+#include "h5_test_files.h"
 #include "core/model/teacher.h"
 #include "core/sim/simulation.h"
 #include "core/stream/dumped_stream.h"
@@ -27,6 +28,8 @@ namespace moe {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::halfType;
+using testing::writeDataset;
 using io::h5::Handle;
 
 constexpr int32_t kIdOffset = 1000;
@@ -35,28 +38,6 @@ constexpr int32_t kIdOffset = 1000;
 float value(int64_t row, int64_t col) {
     return static_cast<float>(row % 500) + 0.25f * static_cast<float>(col % 4) -
            (col % 2 == 1 ? 100.0f : 0.0f);
-}
-
-/// IEEE binary16 as an HDF5 type (what h5py and numpy write for float16).
-Handle halfType() {
-    Handle type(H5Tcopy(H5T_IEEE_F32LE), H5Tclose);
-    H5Tset_fields(type.get(), 15, 10, 5, 0, 10);
-    H5Tset_size(type.get(), 2);
-    H5Tset_ebias(type.get(), 15);
-    return type;
-}
-
-void writeDataset(hid_t file, const std::string& name, const std::vector<hsize_t>& dims,
-                  hid_t fileType, hid_t memoryType, const void* data) {
-    const Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-                       H5Sclose);
-    const Handle dataset(H5Dcreate2(file, name.c_str(), fileType, space.get(), H5P_DEFAULT,
-                                    H5P_DEFAULT, H5P_DEFAULT),
-                         H5Dclose);
-    ASSERT_TRUE(dataset.valid()) << name;
-    if (data != nullptr) {
-        ASSERT_GE(H5Dwrite(dataset.get(), memoryType, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), 0);
-    }
 }
 
 /// /tokens [rows, width] of value(r, c), stored as float32 or (converted by HDF5) float16.

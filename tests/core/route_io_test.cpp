@@ -3,6 +3,7 @@
 // (not with moelab code), float16 as raw IEEE half bit patterns, so the conversion is checked
 // against known values.
 #include "core/io/hdf5_util.h"
+#include "h5_test_files.h"
 #include "core/io/route_batch_reader.h"
 #include "core/io/route_output_writer.h"
 
@@ -20,29 +21,9 @@ namespace moe::io {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::halfType;
+using testing::writeDataset;
 using h5::Handle;
-
-/// IEEE binary16 as an HDF5 type (what h5py and numpy write for float16).
-Handle halfType() {
-    Handle type(H5Tcopy(H5T_IEEE_F32LE), H5Tclose);
-    H5Tset_fields(type.get(), 15, 10, 5, 0, 10);
-    H5Tset_size(type.get(), 2);
-    H5Tset_ebias(type.get(), 15);
-    return type;
-}
-
-void writeDataset(hid_t file, const std::string& name, const std::vector<hsize_t>& dims,
-                  hid_t fileType, hid_t memoryType, const void* data) {
-    const Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-                       H5Sclose);
-    const Handle dataset(H5Dcreate2(file, name.c_str(), fileType, space.get(), H5P_DEFAULT,
-                                    H5P_DEFAULT, H5P_DEFAULT),
-                         H5Dclose);
-    ASSERT_TRUE(dataset.valid()) << name;
-    if (data != nullptr) {
-        ASSERT_GE(H5Dwrite(dataset.get(), memoryType, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), 0);
-    }
-}
 
 void writeFloats(hid_t file, const std::string& name, const std::vector<hsize_t>& dims,
                  const std::vector<float>& values) {
