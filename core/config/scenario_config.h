@@ -35,6 +35,9 @@ struct ModelConfig {
     int nullExperts;
     int teacherHidden;  ///< hidden width of each domain's teacher MLP
     int loraRank;       ///< r of the per-expert adapters when expertKind = lora
+
+    /// d_out with 0 resolved to the model width.
+    int outWidth() const { return out > 0 ? out : width; }
 };
 
 /// Router options (`[router]`), ROUTING.md §1-§2 and §6.

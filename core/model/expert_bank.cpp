@@ -166,4 +166,15 @@ ParameterList ExpertBank::parameters() {
     return list;
 }
 
+ExpertBank makeRoutedExperts(const ModelConfig& model, Rng& rng) {
+    return ExpertBank(model.expertKind, model.experts, model.width, model.hidden, model.outWidth(),
+                      rng, "expert", model.loraRank);
+}
+
+std::optional<ExpertBank> makeSharedExperts(const ModelConfig& model, Rng& rng) {
+    if (model.sharedExperts <= 0) return std::nullopt;
+    return ExpertBank(model.expertKind, model.sharedExperts, model.width, model.hidden,
+                      model.outWidth(), rng, "shared", model.loraRank);
+}
+
 }  // namespace moe

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/config/enums.h"
+#include "core/config/scenario_config.h"
 #include "core/math/types.h"
 #include "core/model/parameter.h"
 #include "core/util/rng.h"
@@ -66,5 +68,12 @@ private:
     std::vector<Expert> m_experts;
     Expert m_base;  ///< lora only: the frozen shared FFN (w1, b1, w2, b2)
 };
+
+/// The routed experts of a layer: model.experts networks of model.expert_kind.
+ExpertBank makeRoutedExperts(const ModelConfig& model, Rng& rng);
+
+/// The always-on shared experts of a layer (ROUTING.md §7), or nullopt when model.shared_experts
+/// is 0.
+std::optional<ExpertBank> makeSharedExperts(const ModelConfig& model, Rng& rng);
 
 }  // namespace moe

@@ -13,8 +13,6 @@
 namespace moe {
 namespace {
 
-int outWidthOf(const ModelConfig& m) { return m.out > 0 ? m.out : m.width; }
-
 }  // namespace
 
 MoeLayer::MoeLayer(const ScenarioConfig& config, Rng& initRng)
@@ -23,14 +21,8 @@ MoeLayer::MoeLayer(const ScenarioConfig& config, Rng& initRng)
       m_router(makeRouter(config.router, config.loss, config.model.width,
                           config.model.experts + config.model.nullExperts, initRng,
                           config.train.lr)),
-      m_experts(config.model.expertKind, config.model.experts, config.model.width,
-                config.model.hidden, outWidthOf(config.model), initRng, "expert",
-                config.model.loraRank) {
-    if (config.model.sharedExperts > 0)
-        m_shared.emplace(config.model.expertKind, config.model.sharedExperts, config.model.width,
-                         config.model.hidden, outWidthOf(config.model), initRng, "shared",
-                         config.model.loraRank);
-}
+      m_experts(makeRoutedExperts(config.model, initRng)),
+      m_shared(makeSharedExperts(config.model, initRng)) {}
 
 const Matrix& MoeLayer::forward(const Matrix& x, const RouteContext& ctx) {
     const RoutingDecision& d = m_router->route(x, ctx);

@@ -10,10 +10,6 @@
 namespace moe {
 namespace {
 
-int outWidthOf(const ModelConfig& m) {
-    return m.out > 0 ? m.out : m.width;
-}
-
 Matrix initialPhi(const ScenarioConfig& c, Rng& rng) {
     const int width = c.model.width;
     Matrix phi(width, (c.model.experts + c.model.nullExperts) * c.router.slots);
@@ -39,14 +35,8 @@ SoftMoeLayer::SoftMoeLayer(const ScenarioConfig& config, Rng& initRng)
       m_nNull(config.model.nullExperts),
       m_slots(config.router.slots),
       m_router(config.router, initialPhi(config, initRng), Scalar(1)),
-      m_experts(config.model.expertKind, config.model.experts, config.model.width,
-                config.model.hidden, outWidthOf(config.model), initRng, "expert",
-                config.model.loraRank) {
-    if (config.model.sharedExperts > 0)
-        m_shared.emplace(config.model.expertKind, config.model.sharedExperts, config.model.width,
-                         config.model.hidden, outWidthOf(config.model), initRng, "shared",
-                         config.model.loraRank);
-}
+      m_experts(makeRoutedExperts(config.model, initRng)),
+      m_shared(makeSharedExperts(config.model, initRng)) {}
 
 const Matrix& SoftMoeLayer::forward(const Matrix& x, const RouteContext& ctx) {
     const SoftRouting& r = m_router.route(x, ctx);

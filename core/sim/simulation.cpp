@@ -9,13 +9,11 @@
 namespace moe {
 namespace {
 
-int outWidth(const ModelConfig& m) { return m.out > 0 ? m.out : m.width; }
-
 /// One teacher per domain label the stream produces: stream.domains for the synthetic streams,
 /// the labels of its file for a dumped one (a single teacher when there are none).
 Teacher makeTeacher(const ScenarioConfig& c, const TokenStream& stream) {
     Rng rng = Rng::derive(c.seed, "teacher");
-    return Teacher(stream.nDomains(), c.model.width, c.model.teacherHidden, outWidth(c.model), rng);
+    return Teacher(stream.nDomains(), c.model.width, c.model.teacherHidden, c.model.outWidth(), rng);
 }
 
 }  // namespace
