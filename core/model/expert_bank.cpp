@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "core/math/random_matrix.h"
 #include "core/model/expert_bank.h"
 
 #include <cmath>
@@ -10,17 +11,6 @@
 #include "core/util/parallel.h"
 
 namespace moe {
-namespace {
-
-Matrix fanInNormal(int rows, int cols, Rng& rng) {
-    const double std = 1.0 / std::sqrt(static_cast<double>(rows));
-    Matrix m(rows, cols);
-    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<Scalar>(std * rng.normal());
-    return m;
-}
-
-}  // namespace
-
 ExpertBank::ExpertBank(ExpertKind kind, int nExperts, int width, int hidden, int out, Rng& rng,
                        const std::string& name, int loraRank)
     : m_kind(kind), m_nExperts(nExperts), m_out(out) {

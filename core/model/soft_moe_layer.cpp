@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "core/math/random_matrix.h"
 #include "core/model/soft_moe_layer.h"
 
 #include "core/metrics/soft_moe_metrics.h"
@@ -11,12 +12,8 @@ namespace moe {
 namespace {
 
 Matrix initialPhi(const ScenarioConfig& c, Rng& rng) {
-    const int width = c.model.width;
-    Matrix phi(width, (c.model.experts + c.model.nullExperts) * c.router.slots);
-    const double std = 1.0 / std::sqrt(static_cast<double>(width));
-    for (Eigen::Index i = 0; i < phi.size(); ++i)
-        phi.data()[i] = static_cast<Scalar>(std * rng.normal());
-    return phi;
+    return fanInNormal(c.model.width, (c.model.experts + c.model.nullExperts) * c.router.slots,
+                       rng);
 }
 
 const ScenarioConfig& cooperativeOnly(const ScenarioConfig& c) {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "core/math/random_matrix.h"
 #include "core/routing/autoencoder_router.h"
 
 #include <cmath>
@@ -13,12 +14,6 @@
 
 namespace moe {
 namespace {
-
-Matrix normalMatrix(int rows, int cols, double std, Rng& rng) {
-    Matrix m(rows, cols);
-    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<Scalar>(std * rng.normal());
-    return m;
-}
 
 /// Residual x^ - x [n, d] of the decoder given the hidden activations z [n, h].
 Matrix residual(const AutoencoderGateRouter::Autoencoder& a, const Matrix& z, const Matrix& x) {

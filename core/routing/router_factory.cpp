@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/math/random_matrix.h"
 #include "core/routing/autoencoder_router.h"
 #include "core/routing/baseline_routers.h"
 #include "core/routing/expert_choice_router.h"
@@ -11,15 +12,6 @@
 #include "core/routing/token_choice_router.h"
 
 namespace moe {
-namespace {
-
-Matrix normalMatrix(int rows, int cols, double std, Rng& rng) {
-    Matrix m(rows, cols);
-    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<Scalar>(std * rng.normal());
-    return m;
-}
-
-}  // namespace
 
 std::unique_ptr<Router> makeRouter(const RouterConfig& router, const LossConfig& loss, int width,
                                    int nExperts, Rng& rng, double trainLr) {
