@@ -7,6 +7,7 @@
 #include "core/io/route_output_writer.h"
 #include "core/metrics/step_metrics.h"
 #include "core/metrics/soft_moe_metrics.h"
+#include "core/routing/expert_choice_router.h"
 #include "core/routing/noisy_topk_router.h"
 #include "core/routing/soft_moe_router.h"
 #include "core/routing/token_choice_router.h"
@@ -92,10 +93,20 @@ const RoutingDecision* routeBatch(const ScenarioConfig& cfg, const io::RouteBatc
             holder = std::move(router);
             return &d;
         }
+        case RouterKind::ExpertChoice: {
+            auto router =
+                std::make_unique<ExpertChoiceRouter>(cfg.router, cfg.loss, std::move(weight));
+            const RoutingDecision& d = batch.hasLogits() ? router->routeLogits(batch.logits)
+                                                         : router->route(batch.tokens, ctx);
+            losses = router->losses();
+            holder = std::move(router);
+            return &d;
+        }
         default:
             fmt::print(stderr,
                        "moelab route: router.kind = {} is not available for route in this "
-                       "version; available: token_choice | noisy_topk | soft_moe\n",
+                       "version; available: token_choice | noisy_topk | expert_choice | "
+                       "soft_moe\n",
                        enumName(cfg.router.kind));
             return nullptr;
     }

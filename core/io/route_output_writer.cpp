@@ -131,8 +131,12 @@ void writeContents(const Writer& w, const RoutingDecision& d, const StepStats& s
     }
     w.dataset("combine", {nTokens, nExperts}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, combine.data());
     w.dataset("dispatch", {nTokens, nExperts}, H5T_STD_U8LE, H5T_NATIVE_UINT8, dispatch.data());
-    w.dataset("choice", {nTokens, k}, H5T_STD_I32LE, H5T_NATIVE_INT32, d.choice.data());
-    w.dataset("kept", {nTokens, k}, H5T_STD_U8LE, H5T_NATIVE_UINT8, d.kept.data());
+    // INTERFACES.md: /choice and /kept belong to routers with choices per token; expert
+    // choice's columns are experts, already said by /dispatch and /combine.
+    if (!d.columnPerExpert) {
+        w.dataset("choice", {nTokens, k}, H5T_STD_I32LE, H5T_NATIVE_INT32, d.choice.data());
+        w.dataset("kept", {nTokens, k}, H5T_STD_U8LE, H5T_NATIVE_UINT8, d.kept.data());
+    }
     // The decision's capacity is the one written, whatever the caller left in stats.
     StepStats stats = s;
     stats.capacity = d.capacity;

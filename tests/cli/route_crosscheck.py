@@ -148,6 +148,55 @@ def noisy_topk(logits, o):
     return choice, kept, (gate * kept).astype(np.float32), probs
 
 
+def expert_choice(logits, o):
+    """ROUTING.md §3: each expert takes the C tokens with the largest S[:, e] (ties: lower
+    token), C = max(1, ceil(cf T / E)); cf = 0 takes every token. Returns combine, dispatch, C."""
+    s = round_to(softmax32(round_to(logits, o["precision"])), o["precision"])
+    n_tokens, n_experts = s.shape
+    cf = o["capacity_factor"]
+    cap = n_tokens if cf == 0 else max(1, math.ceil(cf * n_tokens / n_experts - 1e-9))
+    combine = np.zeros_like(s)
+    dispatch = np.zeros(s.shape, dtype=np.uint8)
+    for e in range(n_experts):
+        order = sorted(range(n_tokens), key=lambda t: (-s[t, e], t))[: min(cap, n_tokens)]
+        combine[order, e] = s[order, e]
+        dispatch[order, e] = 1
+    return combine, dispatch, (-1 if cf == 0 else cap)
+
+
+def run_expert_choice_case(moelab, workdir, index, o, rng):
+    logits = row_tie_logits(rng)
+    src = os.path.join(workdir, f"in_{index}.h5")
+    out = os.path.join(workdir, f"out_{index}.h5")
+    write_input(src, logits=logits)
+    args = [moelab, "route", src, "--out", out, "--force", "--router.kind=expert_choice",
+            f"--router.capacity_factor={o['capacity_factor']}", f"--router.precision={o['precision']}"]
+    proc = subprocess.run(args, capture_output=True, text=True)
+    label = f"case {index} (expert choice: {' '.join(args[5:])})"
+    if proc.returncode != 0:
+        return [f"{label}: exit {proc.returncode}\n{proc.stderr}"]
+    combine, dispatch, cap = expert_choice(logits, o)
+    errors = []
+    with h5py.File(out, "r") as f:
+        if not np.array_equal(f["dispatch"][()], dispatch):
+            errors.append(f"/dispatch differs at {np.argwhere(f['dispatch'][()] != dispatch)[:8].tolist()}")
+        gap = np.abs(f["combine"][()] - combine).max()
+        if gap > 1e-6:
+            errors.append(f"/combine differs by {gap:g}")
+        if "choice" in f or "kept" in f:
+            errors.append("/choice and /kept are for token-choice routers only")
+        if f.attrs["capacity"] != cap:
+            errors.append(f"@capacity = {f.attrs['capacity']}, expected {cap}")
+        picked_by_none = float(np.mean(dispatch.sum(axis=1) == 0))
+        expected = {"drop_fraction": 0.0, "load_cv": 0.0, "token_drop_fraction": picked_by_none}
+        for name, value in expected.items():
+            if not abs(f.attrs[name] - value) <= 1e-9:
+                errors.append(f"@{name} = {f.attrs[name]!r}, expected {value!r}")
+    for path in (src, out):
+        os.remove(path)
+    return [f"{label}: {e}" for e in errors]
+
+
 def metrics(choice, kept, probs):
     n_tokens, k = choice.shape
     n_experts = probs.shape[1]
@@ -348,9 +397,13 @@ def main(argv):
     failures = []
     for index, (o, kind) in enumerate(cases):
         failures += run_case(moelab, workdir, index, o, kind, rng)
+    ec_cases = [{**DEFAULTS, "capacity_factor": cf, "precision": precision}
+                for cf in (0.5, 1, 2, 0, 40) for precision in ("fp32", "bf16")]
+    for index, o in enumerate(ec_cases, start=len(cases)):
+        failures += run_expert_choice_case(moelab, workdir, index, o, rng)
     for failure in failures:
         print(failure, file=sys.stderr)
-    print(f"route cross-check: {len(cases)} cases, {len(failures)} mismatches")
+    print(f"route cross-check: {len(cases) + len(ec_cases)} cases, {len(failures)} mismatches")
     return 1 if failures else 0
 
 
