@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
             fmt::print("moelab {}\n", MOELAB_VERSION);
             return kExitOk;
         }
-        fmt::print(stderr, "moelab: unknown command '{}'; commands: run, route, inspect, help (see 'moelab help')\n",
+        fmt::print(stderr, "moelab: unknown command '{}'; commands: run, route, inspect, plot, help (see 'moelab help')\n",
                    command);
         return kExitBadInput;
     } catch (const std::exception& e) {

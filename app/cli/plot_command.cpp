@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+// moelab plot: the GUI's plots of a trace, rendered to an image file without a display.
+#include "app/cli/commands.h"
+#include "app/cli/exit_codes.h"
+
+#include <boost/program_options.hpp>
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#if MOELAB_WITH_PLOTS
+#include "core/io/trace_reader.h"
+#include "plots/figure.h"
+#include "plots/figure_export.h"
+#include "plots/trace_labels.h"
+
+#include <QApplication>
+#include <QtGlobal>
+#endif
+
+namespace moe::app {
+namespace {
+
+struct PlotArguments {
+    std::string trace;
+    std::string out;
+    std::string kind = "all";
+    int width = 0;   ///< 0: the kind's default
+    int height = 0;  ///< 0: the kind's default
+    int layer = 0;
+};
+
+#if MOELAB_WITH_PLOTS
+/// Qt warns at every start when XDG_RUNTIME_DIR is unset (usual for root on a server), though
+/// drawing into a file needs no runtime directory; everything else Qt says is passed on.
+QtMessageHandler g_qtHandler = nullptr;
+void quietQtMessages(QtMsgType type, const QMessageLogContext& context, const QString& message) {
+    if (message.startsWith(QLatin1String("QStandardPaths: XDG_RUNTIME_DIR"))) return;
+    g_qtHandler(type, context, message);
+}
+#endif
+
+/// Parses the command line; returns false after printing an error.
+bool parseArguments(const std::vector<std::string>& args, PlotArguments& a) {
+    namespace po = boost::program_options;
+    po::options_description desc("plot options");
+    desc.add_options()("trace", po::value(&a.trace), "trace file")(
+        "out", po::value(&a.out), "figure file: .png, .svg or .pdf")(
+        "kind", po::value(&a.kind), "load | drops | collapse | loss | all")(
+        "width", po::value(&a.width), "width in pixels")(
+        "height", po::value(&a.height), "height in pixels")("layer", po::value(&a.layer),
+                                                            "MoE layer (group layer_<l>)");
+    po::positional_options_description positional;
+    positional.add("trace", 1);
+    try {
+        po::variables_map vm;
+        po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        fmt::print(stderr, "moelab plot: {}\n", e.what());
+        return false;
+    }
+    if (a.trace.empty()) {
+        fmt::print(stderr, "moelab plot: no trace given (moelab plot TRACE.h5 --out FIG.png)\n");
+        return false;
+    }
+    if (a.out.empty()) {
+        fmt::print(stderr, "moelab plot: --out FIG.png|FIG.svg|FIG.pdf is required\n");
+        return false;
+    }
+    // Beyond this a figure is no longer a figure, and Qt's raster buffers run into gigabytes.
+    constexpr int kMaxPixels = 20000;
+    if (a.width < 0 || a.width > kMaxPixels || a.height < 0 || a.height > kMaxPixels) {
+        fmt::print(stderr, "moelab plot: --width and --height must be in 1-{} pixels\n",
+                   kMaxPixels);
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+int plotCommand(const std::vector<std::string>& args) {
+    PlotArguments a;
+    if (!parseArguments(args, a)) return kExitBadInput;
+#if !MOELAB_WITH_PLOTS
+    fmt::print(stderr,
+               "moelab plot: this build has no plotting; configure with -DMOELAB_BUILD_GUI=ON "
+               "(needs Qt 6 and QCustomPlot, see scripts/install-deps.sh)\n");
+    return kExitBadInput;
+#else
+    const std::optional<plots::FigureKind> kind = plots::parseFigureKind(a.kind);
+    if (!kind) {
+        fmt::print(
+            stderr,
+            "moelab plot: unknown --kind '{}'; kinds: load | drops | collapse | loss | all\n",
+            a.kind);
+        return kExitBadInput;
+    }
+    if (!plots::imageFormatOf(a.out)) {
+        fmt::print(stderr, "moelab plot: {}: unknown image type; use .png, .svg or .pdf\n", a.out);
+        return kExitBadInput;
+    }
+    plots::FigureSize size = plots::defaultFigureSize(*kind);
+    if (a.width > 0) size.width = a.width;
+    if (a.height > 0) size.height = a.height;
+
+    const auto data = io::readTrace(a.trace, a.layer);
+    if (!data) {
+        fmt::print(stderr, "moelab plot: {}\n", data.error());
+        return kExitBadInput;
+    }
+    if (data->rows == 0) {
+        fmt::print(stderr, "moelab plot: {}: the trace holds no steps yet\n", a.trace);
+        return kExitBadInput;
+    }
+
+    // Without a display Qt aborts at start-up; offscreen renders the same images (ENV.md §3).
+    if (!qEnvironmentVariableIsSet("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    g_qtHandler = qInstallMessageHandler(quietQtMessages);
+    int qtArgc = 1;
+    char programName[] = "moelab";
+    char* qtArgv[] = {programName, nullptr};
+    const QApplication application(qtArgc, qtArgv);
+
+    const std::string title =
+        plots::figureTitle(*data, a.layer, std::filesystem::path(a.trace).filename().string());
+    const auto written = plots::writeFigure(*data, *kind, title, a.out, size);
+    if (!written) {
+        fmt::print(stderr, "moelab plot: {}\n", written.error());
+        return kExitBadInput;
+    }
+    fmt::print("wrote {} ({}, {}x{})\n", a.out, a.kind, size.width, size.height);
+    return kExitOk;
+#endif
+}
+
+}  // namespace moe::app
