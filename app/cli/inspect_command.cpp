@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "app/cli/command_arguments.h"
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 #include "core/io/trace_reader.h"
@@ -39,15 +40,9 @@ bool parseArguments(const std::vector<std::string>& args, InspectArguments& a) {
         "scenario", po::bool_switch(&a.scenario), "print the scenario text that ran");
     po::positional_options_description positional;
     positional.add("trace", 1);
-    try {
-        po::variables_map vm;
-        po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
-        po::notify(vm);
-        if (vm.count("step") != 0) a.step = step;
-    } catch (const po::error& e) {
-        fmt::print(stderr, "moelab inspect: {}\n", e.what());
-        return false;
-    }
+    po::variables_map vm;
+    if (!parseCommandArguments("inspect", args, desc, positional, vm)) return false;
+    if (vm.count("step") != 0) a.step = step;
     if (a.trace.empty()) {
         fmt::print(stderr, "moelab inspect: no trace given (moelab inspect TRACE.h5)\n");
         return false;

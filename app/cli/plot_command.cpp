@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // moelab plot: the GUI's plots of a trace, rendered to an image file without a display.
+#include "app/cli/command_arguments.h"
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 
@@ -54,14 +55,8 @@ bool parseArguments(const std::vector<std::string>& args, PlotArguments& a) {
                                                             "MoE layer (group layer_<l>)");
     po::positional_options_description positional;
     positional.add("trace", 1);
-    try {
-        po::variables_map vm;
-        po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        fmt::print(stderr, "moelab plot: {}\n", e.what());
-        return false;
-    }
+    po::variables_map vm;
+    if (!parseCommandArguments("plot", args, desc, positional, vm)) return false;
     if (a.trace.empty()) {
         fmt::print(stderr, "moelab plot: no trace given (moelab plot TRACE.h5 --out FIG.png)\n");
         return false;

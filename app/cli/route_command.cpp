@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "app/cli/command_arguments.h"
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 #include "app/cli/scenario_arguments.h"
@@ -39,14 +40,8 @@ bool parseOwnArguments(const std::vector<std::string>& own, RouteArguments& r) {
                                                      "scenario file");
     po::positional_options_description positional;
     positional.add("input", 1).add("scenario", 1);
-    try {
-        po::variables_map vm;
-        po::store(po::command_line_parser(own).options(desc).positional(positional).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        fmt::print(stderr, "moelab route: {}\n", e.what());
-        return false;
-    }
+    po::variables_map vm;
+    if (!parseCommandArguments("route", own, desc, positional, vm)) return false;
     if (r.input.empty() || r.out.empty()) {
         fmt::print(stderr,
                    "moelab route: usage: moelab route INPUT.h5 --out OUTPUT.h5 [--force] "

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "app/cli/command_arguments.h"
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 #include "app/cli/run_summary.h"
@@ -42,15 +43,8 @@ bool parseOwnArguments(const std::vector<std::string>& own, RunArguments& r) {
         "scenario", po::value(&r.scenario), "scenario file");
     po::positional_options_description positional;
     positional.add("scenario", 1);
-    try {
-        po::variables_map vm;
-        po::store(po::command_line_parser(own).options(desc).positional(positional).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        fmt::print(stderr, "moelab run: {}\n", e.what());
-        return false;
-    }
-    return true;
+    po::variables_map vm;
+    return parseCommandArguments("run", own, desc, positional, vm);
 }
 
 std::string defaultTracePath(const std::string& scenario) {
