@@ -10,6 +10,11 @@ namespace moe::app {
 /// args excludes the program and command names. Returns the process exit code.
 int runCommand(const std::vector<std::string>& args);
 
+/// `moelab sweep SCENARIO.ini --vary KEY=V1,V2,... [--vary ...] [--seeds N] [--jobs N] --out DIR
+/// [--force] [--quiet] [--section.key=value ...]`: runs the cartesian product of the --vary values
+/// (and N seeds each) in parallel, one trace per run, resumable; writes DIR/summary.csv.
+int sweepCommand(const std::vector<std::string>& args);
+
 /// `moelab route INPUT.h5 --out OUTPUT.h5 [--force] [SCENARIO.ini] [--section.key=value ...]`:
 /// routes one dumped batch in evaluation mode and writes the decision (INTERFACES.md).
 int routeCommand(const std::vector<std::string>& args);

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     const std::vector<std::string> args(all.begin() + 1, all.end());
     try {
         if (command == "run") return runCommand(args);
+        if (command == "sweep") return sweepCommand(args);
         if (command == "route") return routeCommand(args);
         if (command == "plot") return plotCommand(args);
         if (command == "inspect") return inspectCommand(args);
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
             fmt::print("moelab {}\n", MOELAB_VERSION);
             return kExitOk;
         }
-        fmt::print(stderr, "moelab: unknown command '{}'; commands: run, route, inspect, plot, help (see 'moelab help')\n",
+        fmt::print(stderr, "moelab: unknown command '{}'; commands: run, sweep, route, inspect, plot, help (see 'moelab help')\n",
                    command);
         return kExitBadInput;
     } catch (const std::exception& e) {

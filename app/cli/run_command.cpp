@@ -13,10 +13,10 @@
 #include "app/cli/command_arguments.h"
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
+#include "app/cli/run_loop.h"
 #include "app/cli/run_summary.h"
 #include "app/cli/scenario_arguments.h"
 #include "core/config/options.h"
-#include "core/io/trace_writer.h"
 #include "core/sim/simulation.h"
 
 namespace moe::app {
@@ -75,31 +75,6 @@ std::string routingShape(const RouterConfig& r) {
     }
 }
 
-/// Columns of the run's routing decision, the K of its per-token snapshots: k choices, or one
-/// per router column (null experts included) for expert choice. 0 for soft MoE, which makes no
-/// per-token decision to record.
-int snapshotColumns(const ScenarioConfig& cfg) {
-    switch (cfg.router.kind) {
-        case RouterKind::SoftMoe: return 0;
-        case RouterKind::ExpertChoice: return cfg.model.experts + cfg.model.nullExperts;
-        default: return cfg.router.k;
-    }
-}
-
-io::TraceSnapshot makeSnapshot(int64_t step, const RoutingDecision& d, const TokenBatch& batch) {
-    io::TraceSnapshot snapshot;
-    snapshot.step = step;
-    snapshot.nTokens = d.nTokens;
-    snapshot.domain = batch.domain;
-    snapshot.tokenId = batch.tokenId;
-    snapshot.choice.assign(d.choice.data(), d.choice.data() + d.choice.size());
-    snapshot.kept.assign(d.kept.data(), d.kept.data() + d.kept.size());
-    snapshot.weight.reserve(static_cast<size_t>(d.weight.size()));
-    for (Eigen::Index i = 0; i < d.weight.size(); ++i)
-        snapshot.weight.push_back(static_cast<float>(d.weight.data()[i]));
-    return snapshot;
-}
-
 }  // namespace
 
 int runCommand(const std::vector<std::string>& args) {
@@ -128,30 +103,9 @@ int runCommand(const std::vector<std::string>& args) {
         return kExitBadInput;
     }
 
-    io::TraceMetadata meta;
-    meta.moelabVersion = MOELAB_VERSION;
-    meta.scenario = cfg.scenarioText;
-    meta.seed = cfg.seed;
-    meta.routerKind = std::string(enumName(cfg.router.kind));
-    meta.nExperts = cfg.model.experts + cfg.model.nullExperts;  // null experts are routing columns too
-    const int snapshotEvery = snapshotColumns(cfg) > 0 ? cfg.trace.snapshotEvery : 0;
-    if (cfg.trace.snapshotEvery > 0 && snapshotEvery == 0)
+    if (cfg.trace.snapshotEvery > 0 && snapshotColumns(cfg) == 0)
         fmt::print(stderr, "moelab run: note: soft_moe makes no per-token decision; "
                            "trace.snapshot_every is ignored\n");
-    if (snapshotEvery > 0) {
-        meta.snapshotTokens = cfg.train.tokens;
-        meta.snapshotColumns = snapshotColumns(cfg);
-    }
-    io::TraceWriterOptions writerOptions;
-    writerOptions.flushEvery = cfg.trace.flushEvery;
-    writerOptions.compression = cfg.trace.compression;
-    std::unique_ptr<io::TraceWriter> trace;
-    try {
-        trace = std::make_unique<io::TraceWriter>(out, meta, writerOptions);
-    } catch (const io::TraceError& e) {
-        fmt::print(stderr, "moelab run: {}\n", e.what());
-        return kExitRuntimeFailure;
-    }
 
     std::signal(SIGINT, onStopSignal);
     std::signal(SIGTERM, onStopSignal);
@@ -159,48 +113,27 @@ int runCommand(const std::vector<std::string>& args) {
     const auto start = std::chrono::steady_clock::now();
     auto lastPrint = start;
     RunSummary summary;
+    RunHooks hooks;
+    hooks.stop = &g_stopSignal;
+    hooks.onStep = [&](const StepStats& s) {
+        summary.add(s);
+        const auto now = std::chrono::steady_clock::now();
+        if (showProgress && now - lastPrint > std::chrono::milliseconds(200)) {
+            printProgress(s, cfg.train.steps, std::chrono::duration<double>(now - start).count());
+            lastPrint = now;
+        }
+    };
+    const RunOutcome outcome = runToTrace(*sim, out, hooks);
     int exitCode = kExitOk;
-    // HDF5 1.10 can crash in its clean-up at exit after a failure in the file's own metadata
-    // (a TraceError without a dataset, HDFFV-11052); such a run ends with std::_Exit instead.
-    bool fileLevelFailure = false;
-    try {
-        while (sim->stepIndex() < cfg.train.steps) {
-            if (g_stopSignal.load() != 0) {
-                fmt::print(stderr, "\nmoelab run: stopped by signal {} after {} steps\n",
-                           g_stopSignal.load(), sim->stepIndex());
-                exitCode = kExitInterrupted;
-                break;
-            }
-            const StepStats s = sim->step();
-            summary.add(s);
-            const RoutingDecision* decision = sim->layer().lastDecision();
-            if (snapshotEvery > 0 && s.step % snapshotEvery == 0 && decision != nullptr)
-                trace->appendSnapshot(0, makeSnapshot(s.step, *decision, sim->lastBatch()));
-            if (s.step % cfg.trace.every == 0) trace->append(0, s);
-            const auto now = std::chrono::steady_clock::now();
-            if (showProgress && now - lastPrint > std::chrono::milliseconds(200)) {
-                printProgress(s, cfg.train.steps, std::chrono::duration<double>(now - start).count());
-                lastPrint = now;
-            }
-        }
-        trace->close();
-    } catch (const NonFiniteError& e) {
-        fmt::print(stderr, "\nmoelab run: {}\n", e.what());
+    if (outcome.status == RunStatus::Stopped) {
+        fmt::print(stderr, "\nmoelab run: stopped by signal {} after {} steps\n", g_stopSignal.load(),
+                   sim->stepIndex());
+        exitCode = kExitInterrupted;
+    } else if (outcome.status == RunStatus::Failed) {
+        fmt::print(stderr, "\nmoelab run: {}\n", outcome.error);
         exitCode = kExitRuntimeFailure;
-    } catch (const io::TraceError& e) {
-        fmt::print(stderr, "\nmoelab run: {}\n", e.what());
-        exitCode = kExitRuntimeFailure;
-        fileLevelFailure = e.dataset().empty();
     }
-    if (exitCode == kExitRuntimeFailure) {
-        try {
-            trace->close();  // keep every step recorded before the failure
-        } catch (const io::TraceError& e) {
-            fmt::print(stderr, "moelab run: {}\n", e.what());
-            fileLevelFailure = fileLevelFailure || e.dataset().empty();
-        }
-    }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds = outcome.seconds;
     if (showProgress) fmt::print(stderr, "\n");
 
     const auto& r = cfg.router;
@@ -211,7 +144,7 @@ int runCommand(const std::vector<std::string>& args) {
     fmt::print("  router {}, E={}, {}, T={} tokens/step, stream {}\n", enumName(r.kind),
                cfg.model.experts, routingShape(r), cfg.train.tokens, enumName(cfg.stream.kind));
     if (summary.steps() > 0) fmt::print("{}", summary.format());
-    if (fileLevelFailure) {
+    if (outcome.fileLevelFailure) {
         std::fflush(nullptr);
         std::_Exit(kExitRuntimeFailure);
     }
