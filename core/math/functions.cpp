@@ -22,12 +22,18 @@ constexpr Scalar kInvSqrt2Pi = static_cast<Scalar>(std::numbers::inv_sqrtpi / st
 }  // namespace
 
 void softmaxRowsInPlace(Matrix& m) {
-    // Row by row: a row-major row is contiguous, so max, exp and sum run on data in cache.
+    // Each row is computed in an aligned scratch row. Eigen vectorises a row from its first
+    // aligned element, so working in place would send equal rows at different offsets through
+    // different exp kernels and summation orders: two tokens with the same logits would get
+    // different probabilities, and ties between them would break by position.
+    RowVector scratch(m.cols());  // [n]
     for (Eigen::Index t = 0; t < m.rows(); ++t) {
-        auto row = m.row(t).array();  // [n]
+        scratch = m.row(t);
+        auto row = scratch.array();
         const Scalar rowMax = row.maxCoeff();
         row = (row < kLowest).select(Scalar(0), (row - rowMax).exp());
         row /= row.sum();
+        m.row(t) = scratch;
     }
 }
 
@@ -38,9 +44,11 @@ Matrix softmaxRows(const Matrix& logits) {
 }
 
 Vector logSumExpRows(const Matrix& logits) {
-    Vector out(logits.rows());  // [T]
+    Vector out(logits.rows());         // [T]
+    RowVector scratch(logits.cols());  // aligned, as in softmaxRowsInPlace
     for (Eigen::Index t = 0; t < logits.rows(); ++t) {
-        const auto row = logits.row(t).array();
+        scratch = logits.row(t);
+        const auto row = scratch.array();
         const Scalar rowMax = row.maxCoeff();
         // All -inf -> -inf, any +inf -> +inf, NaN -> NaN: the limits of the formula below, which
         // itself would give NaN (inf - inf).
@@ -70,13 +78,20 @@ Scalar sigmoid(Scalar x) {
 }
 
 Matrix sigmoid(const Matrix& x) {
-    const auto a = x.array();
-    const Array e = (-a.abs()).exp();           // exp(-|x|) in (0, 1]: never overflows
-    const Array r = (Scalar(1) + e).inverse();  // sigmoid(|x|)
     Matrix out(x.rows(), x.cols());
-    // sigmoid(x) = r for x >= 0 and e r = 1 - r (without the cancellation) for x < 0; NaN fails
-    // both comparisons and stays NaN through e.
-    out.array() = (a >= Scalar(0)).select(r, (a < kLowest).select(Scalar(0), e * r));
+    // Row by row through an aligned scratch row, so that equal rows give equal scores wherever
+    // they sit in the batch (see softmaxRowsInPlace).
+    RowVector scratch(x.cols());
+    for (Eigen::Index t = 0; t < x.rows(); ++t) {
+        scratch = x.row(t);
+        const auto a = scratch.array();
+        const RowVector e = (-a.abs()).exp();                   // exp(-|x|) in (0, 1]
+        const RowVector r = (Scalar(1) + e.array()).inverse();  // sigmoid(|x|)
+        // sigmoid(x) = r for x >= 0 and e r = 1 - r (without the cancellation) for x < 0; NaN
+        // fails both comparisons and stays NaN through e.
+        out.row(t) = (a >= Scalar(0))
+                         .select(r.array(), (a < kLowest).select(Scalar(0), e.array() * r.array()));
+    }
     return out;
 }
 

@@ -578,3 +578,31 @@ TEST(PrecisionRoundInPlace, AppliesTheChosenFormatElementwise) {
 
 }  // namespace
 }  // namespace moe
+
+namespace moe {
+namespace {
+
+// Routing breaks ties between tokens by position, so two tokens with the same logits must get
+// bit-identical scores wherever they sit in the batch (row offsets that are not multiples of
+// the SIMD width included).
+TEST(MathRowIndependence, EqualRowsGiveEqualScoresAtAnyPosition) {
+    Rng rng(42);
+    for (int cols : {1, 3, 5, 7, 8, 13, 17, 33}) {
+        const int rows = 41;
+        RowVector pattern(cols);
+        for (int e = 0; e < cols; ++e) pattern(e) = static_cast<Scalar>(3.0 * rng.normal());
+        Matrix m(rows, cols);
+        for (int t = 0; t < rows; ++t) m.row(t) = pattern;
+        const Matrix soft = softmaxRows(m);
+        const Matrix sig = sigmoid(m);
+        const Vector lse = logSumExpRows(m);
+        for (int t = 1; t < rows; ++t) {
+            EXPECT_EQ(soft.row(t), soft.row(0)) << "softmax, cols " << cols << " row " << t;
+            EXPECT_EQ(sig.row(t), sig.row(0)) << "sigmoid, cols " << cols << " row " << t;
+            EXPECT_EQ(lse(t), lse(0)) << "logsumexp, cols " << cols << " row " << t;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace moe
