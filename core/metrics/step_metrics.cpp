@@ -28,7 +28,8 @@ double normalizedEntropy(const std::vector<double>& counts) {
     double total = 0;
     for (double c : counts) total += c;
     if (total <= 0) return 0.0;
-    return entropyOfCounts(counts) / std::log(static_cast<double>(counts.size()));
+    // Clamped: rounding can put a perfectly balanced load a few ulps above 1.
+    return std::clamp(entropyOfCounts(counts) / std::log(static_cast<double>(counts.size())), 0.0, 1.0);
 }
 
 double normalizedMutualInformation(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
