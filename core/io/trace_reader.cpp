@@ -56,7 +56,14 @@ public:
         // SWMR read opens what a plain read-only open refuses: a trace that a run is still
         // writing, and one whose run was killed (both marked "open for writing"). On any other
         // file it reads as a plain open does.
-        Handle file(H5Fopen(m_path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT),
+        // Under SWMR, HDF5 retries a metadata read whose checksum fails (a block the writer is
+        // rewriting) 100 times by default, doubling a sleep each time: on a corrupt file that
+        // never ends (found by fuzzing, tests/data/fuzz/fuzz_trace_reader-swmr-retry). 20
+        // attempts still wait out a torn write (about 1 ms of backoff in all).
+        Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+        if (!access.valid() || H5Pset_metadata_read_attempts(access.get(), 20) < 0)
+            fail("cannot set up file access: " + h5::errorText());
+        Handle file(H5Fopen(m_path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, access.get()),
                     H5Fclose);
         if (!file.valid()) {
             const std::string cause = h5::errorText();
