@@ -37,7 +37,7 @@ int helpCommand(const std::vector<std::string>& args) {
         "      route one dumped batch (/logits [T, E], or /tokens [T, d] with /router_weight\n"
         "      [d, E]; optional /domain [T]) without training and write /combine, /dispatch,\n"
         "      /choice, /kept and the step metrics; router.kind token_choice | noisy_topk |\n"
-        "      expert_choice, or soft_moe with /tokens and /phi (see docs/dumped-stream.md);\n"
+        "      expert_choice, or soft_moe with /tokens and /phi (see docs/route.md);\n"
         "      E (and d) come from the data; seed sets second-expert sampling draws;\n"
         "      exit 0 ok, 1 I/O failure, 2 bad input\n"
         "  moelab inspect TRACE.h5 [--step N] [--metric NAME] [--csv] [--scenario] [--layer L]\n"
