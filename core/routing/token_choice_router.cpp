@@ -2,20 +2,17 @@
 #include "core/routing/token_choice_router.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "core/math/functions.h"
 #include "core/math/precision.h"
 #include "core/routing/balancing.h"
+#include "core/routing/combine_weights.h"
 #include "core/routing/router_logits.h"
 #include "core/routing/selection.h"
 #include "core/util/assert.h"
 
 namespace moe {
 namespace {
-
-/// ROUTING.md §1.5: weight-normalising sums are clamped below by float epsilon.
-constexpr Scalar kSumFloor = std::numeric_limits<float>::epsilon();
 
 Scalar sign(Scalar x) { return static_cast<Scalar>((x > 0) - (x < 0)); }
 
@@ -79,7 +76,7 @@ void TokenChoiceRouter::routeFromLogits(const RouteContext& ctx) {
         for (int t = 0; t < nTokens; ++t) {
             const double s1 = m_selectedScore(t, 0);
             const double s2 = m_selectedScore(t, 1);
-            const double w2 = s2 / std::max(s1 + s2, static_cast<double>(kSumFloor));
+            const double w2 = s2 / std::max(s1 + s2, static_cast<double>(kWeightSumFloor));
             const double u = ctx.rng->uniform();
             if (!(2.0 * w2 > u)) d.choice(t, 1) = -1;
         }
@@ -91,22 +88,8 @@ void TokenChoiceRouter::routeFromLogits(const RouteContext& ctx) {
     d.kept = fillCapacity(d.choice, m_selectedScore, d.capacity, nExperts, m_config.priority);
 
     // §1.5 weights from the unbiased s.
-    const WeightNorm norm = m_config.effectiveWeightNorm();
-    const auto scale = static_cast<Scalar>(m_config.weightScale);
-    d.weight.setZero(nTokens, k);
-    for (int t = 0; t < nTokens; ++t) {
-        Scalar denom = 1;
-        if (norm == WeightNorm::TopK) {
-            denom = std::max(m_selectedScore.row(t).sum(), kSumFloor);
-        } else if (norm == WeightNorm::Kept) {
-            Scalar sum = 0;
-            for (int j = 0; j < k; ++j)
-                if (d.kept(t, j)) sum += m_selectedScore(t, j);
-            denom = std::max(sum, kSumFloor);
-        }
-        for (int j = 0; j < k; ++j)
-            if (d.kept(t, j)) d.weight(t, j) = scale * m_selectedScore(t, j) / denom;
-    }
+    d.weight = combineWeights(m_selectedScore, d.kept, m_config.effectiveWeightNorm(),
+                              m_config.weightScale);
 
     // §5 losses (values always, for the trace).
     m_seqLen = ctx.seqLen > 0 ? ctx.seqLen : nTokens;
@@ -135,7 +118,7 @@ void TokenChoiceRouter::backward(const Matrix& x, const Matrix& dWeight) {
             for (int j = 0; j < k; ++j)
                 if (d.kept(t, j)) rawSum += m_selectedScore(t, j);
         }
-        const Scalar denom = norm == WeightNorm::None ? Scalar(1) : std::max(rawSum, kSumFloor);
+        const Scalar denom = norm == WeightNorm::None ? Scalar(1) : std::max(rawSum, kWeightSumFloor);
         Scalar dDenom = 0;
         for (int j = 0; j < k; ++j) {
             if (!d.kept(t, j)) continue;
@@ -144,7 +127,7 @@ void TokenChoiceRouter::backward(const Matrix& x, const Matrix& dWeight) {
             dDenom -= dw * scale * m_selectedScore(t, j) / (denom * denom);
         }
         // The clamp makes D constant below eps; above it D depends on its members.
-        if (norm == WeightNorm::None || rawSum <= kSumFloor) continue;
+        if (norm == WeightNorm::None || rawSum <= kWeightSumFloor) continue;
         for (int j = 0; j < k; ++j)
             if (norm == WeightNorm::TopK || d.kept(t, j)) dScores(t, m_selected(t, j)) += dDenom;
     }
