@@ -91,12 +91,16 @@ void NoisyTopKRouter::routeFromH() {
     m_losses = {};
     m_losses.aux = switchAuxLoss(d.probs, d.choice, m_lossConfig.auxFirstChoice, 0, nullptr);
     m_losses.z = routerZLoss(m_h, 0, nullptr);
-    std::vector<double> importance(static_cast<size_t>(nExperts), 0.0);
+    m_importance.assign(static_cast<size_t>(nExperts), 0.0);
     for (int t = 0; t < nTokens; ++t)
         for (int j = 0; j < k; ++j)
-            importance[static_cast<size_t>(d.choice(t, j))] += m_gateTopK(t, j);
-    m_losses.importance = cvSquared(importance, nullptr);
-    if (m_training) m_losses.load = cvSquared(computeLoad(), nullptr);
+            m_importance[static_cast<size_t>(d.choice(t, j))] += m_gateTopK(t, j);
+    m_losses.importance = cvSquared(m_importance, nullptr);
+    m_load.clear();
+    if (m_training) {
+        m_load = computeLoad();
+        m_losses.load = cvSquared(m_load, nullptr);
+    }
 }
 
 std::vector<double> NoisyTopKRouter::computeLoad() const {
@@ -129,12 +133,8 @@ void NoisyTopKRouter::backward(const Matrix& x, const Matrix& dWeight) {
     // dG for the k selected of each token: task gradient where kept, plus importance loss.
     Matrix dGate = dWeight.cwiseProduct(d.kept.cast<Scalar>());
     if (!isExactlyZero(m_lossConfig.importance)) {
-        std::vector<double> importance(static_cast<size_t>(nExperts), 0.0);
-        for (int t = 0; t < nTokens; ++t)
-            for (int j = 0; j < k; ++j)
-                importance[static_cast<size_t>(d.choice(t, j))] += m_gateTopK(t, j);
         std::vector<double> grad;
-        cvSquared(importance, &grad);
+        cvSquared(m_importance, &grad);
         for (int t = 0; t < nTokens; ++t)
             for (int j = 0; j < k; ++j)
                 dGate(t, j) += static_cast<Scalar>(m_lossConfig.importance *
@@ -159,7 +159,7 @@ void NoisyTopKRouter::backward(const Matrix& x, const Matrix& dWeight) {
         Matrix dStd = dH.cwiseProduct(m_normal);  // H = clean + n * std
         if (!isExactlyZero(m_lossConfig.load) && k < nExperts) {
             std::vector<double> grad;
-            cvSquared(computeLoad(), &grad);
+            cvSquared(m_load, &grad);
             for (int t = 0; t < nTokens; ++t) {
                 for (int i = 0; i < nExperts; ++i) {
                     const bool inTopK = (m_order.row(t).head(k).array() == i).any();

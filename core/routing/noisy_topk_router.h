@@ -31,7 +31,7 @@ private:
     /// computes the losses into m_decision and m_losses.
     void routeFromH();
 
-    /// Load_i = sum_t P(x_t, i) (eq. 9) with the Gaussian CDF; fills m_loadProb.
+    /// Load_i = sum_t P(x_t, i) (eq. 9) with the Gaussian CDF.
     std::vector<double> computeLoad() const;
 
     RouterConfig m_config;
@@ -48,6 +48,8 @@ private:
     Matrix m_h;          ///< [T, E] H as used (rounded when precision < fp32)
     IndexMatrix m_order; ///< [T, k + 1] experts by descending H (k + 1 entries when E > k)
     Matrix m_gateTopK;   ///< [T, k] G of each selected expert before capacity
+    std::vector<double> m_importance;  ///< [E] Importance_i = sum_t G(x_t)_i (eq. 6)
+    std::vector<double> m_load;        ///< [E] Load_i (eq. 10), training only
     RoutingDecision m_decision;
     BalanceLosses m_losses;
 };
