@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/io/dumped_file.h"
 
+#include "core/math/precision.h"
+
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -28,21 +30,6 @@ bool isIeeeHalf(hid_t type) {
                          &mantissaBits) >= 0 &&
            signBit == 15 && exponentBit == 10 && exponentBits == 5 && mantissaBit == 0 &&
            mantissaBits == 10 && H5Tget_ebias(type) == 15 && H5Tget_norm(type) == H5T_NORM_IMPLIED;
-}
-
-/// The exact value of an IEEE binary16 bit pattern.
-float halfToFloat(uint16_t half) {
-    const uint32_t sign = static_cast<uint32_t>(half & 0x8000u) << 16;
-    const uint32_t exponent = (half >> 10) & 0x1Fu;
-    const uint32_t mantissa = half & 0x3FFu;
-    if (exponent == 0) {
-        // Zero or subnormal: mantissa * 2^-24, exact in float.
-        const float magnitude = static_cast<float>(mantissa) * 0x1p-24f;
-        return sign != 0 ? -magnitude : magnitude;
-    }
-    // Infinity and NaN keep exponent all ones; normal numbers move from bias 15 to bias 127.
-    const uint32_t floatExponent = exponent == 0x1Fu ? 0xFFu : exponent + 112u;
-    return std::bit_cast<float>(sign | (floatExponent << 23) | (mantissa << 13));
 }
 
 std::string className(H5T_class_t c) {
@@ -182,7 +169,7 @@ std::optional<std::string> DumpedFile::readRows(const DumpedDataset& dataset, hs
             return problem;
         }
         std::transform(bits.begin(), bits.end(), out,
-                       [](uint16_t half) { return static_cast<Scalar>(halfToFloat(half)); });
+                       [](uint16_t half) { return static_cast<Scalar>(halfBitsToFloat(half)); });
     } else if (auto problem = readSlab(dataset, first, count, scalarMemoryType(), out)) {
         return problem;
     }

@@ -101,4 +101,18 @@ void roundInPlace(Matrix& m, Precision p) {
     }
 }
 
+float halfBitsToFloat(uint16_t half) {
+    const uint32_t sign = static_cast<uint32_t>(half & 0x8000u) << 16;
+    const uint32_t exponent = (half >> 10) & 0x1Fu;
+    const uint32_t mantissa = half & 0x3FFu;
+    if (exponent == 0) {
+        // Zero or subnormal: mantissa * 2^-24, exact in float.
+        const float magnitude = static_cast<float>(mantissa) * 0x1p-24f;
+        return sign != 0 ? -magnitude : magnitude;
+    }
+    // Infinity and NaN keep exponent all ones; normal numbers move from bias 15 to bias 127.
+    const uint32_t floatExponent = exponent == 0x1Fu ? 0xFFu : exponent + 112u;
+    return std::bit_cast<float>(sign | (floatExponent << 23) | (mantissa << 13));
+}
+
 }  // namespace moe

@@ -4,6 +4,9 @@
 #include "core/config/enums.h"
 #include "core/math/types.h"
 
+#include <bit>
+#include <cstdint>
+
 namespace moe {
 
 // `router.precision` (ROUTING.md, preamble): the router computes in fp32 and, to study
@@ -29,5 +32,14 @@ float roundToPrecision(float x, Precision p);
 /// entries are first converted to float (the precision the router is specified in), rounded, and
 /// converted back, so both builds see the same grid.
 void roundInPlace(Matrix& m, Precision p);
+
+/// The exact value of an IEEE binary16 bit pattern (what numpy's float16 and HDF5's IEEE half
+/// store), subnormals, infinities and NaN included.
+float halfBitsToFloat(uint16_t half);
+
+/// The exact value of a bfloat16 bit pattern: bf16 is the top half of a float32.
+inline float bf16BitsToFloat(uint16_t bits) {
+    return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16);
+}
 
 }  // namespace moe
