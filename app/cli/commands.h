@@ -29,6 +29,12 @@ int inspectCommand(const std::vector<std::string>& args);
 /// an unwritable output, or a build without plotting (MOELAB_BUILD_GUI=OFF).
 int plotCommand(const std::vector<std::string>& args);
 
+/// `moelab import megatron DIR|FILES --out TRACE.h5 ...` and `moelab import npy FILES --out
+/// STREAM.h5 ...` (docs/import.md): Megatron-LM routing traces into a moelab trace, NumPy arrays
+/// into a dumped-stream file. Exit 2 for malformed inputs, 1 when writing fails; no partial
+/// output is left behind either way.
+int importCommand(const std::vector<std::string>& args);
+
 /// `moelab help [options]`.
 int helpCommand(const std::vector<std::string>& args);
 

@@ -48,6 +48,14 @@ int helpCommand(const std::vector<std::string>& args) {
         "              [--width W --height H] [--layer L]\n"
         "      draw a trace's plots without a display: expert load heatmap, drops, collapse\n"
         "      indicators, losses, or all four (the default); exit 0 ok, 2 bad input\n"
+        "  moelab import megatron DIR|FILE.jsonl... --out TRACE.h5 [--experts E]\n"
+        "              [--capacity-factor CF] [--priority position|token] [--dumped STREAM.h5]\n"
+        "      Megatron-LM routing traces (router_trace_rank*.jsonl, all ranks) into a trace:\n"
+        "      demand, load and drops per layer and step; sidecars into a dumped stream\n"
+        "  moelab import npy [ROLE=]FILE.npy|FILE.npz[:ARRAY]... --out STREAM.h5 [--width D]\n"
+        "              [--experts E]\n"
+        "      NumPy arrays (float16/32/64, bfloat16 as 16-bit ints) into a dumped stream for\n"
+        "      run and route (see docs/import.md); exit 0 ok, 1 write failure, 2 bad input\n"
         "  moelab help options\n"
         "      every scenario option with its default, accepted values and meaning\n",
         MOELAB_VERSION);

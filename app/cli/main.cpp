@@ -23,11 +23,12 @@ int main(int argc, char** argv) {
         if (command == "route") return routeCommand(args);
         if (command == "plot") return plotCommand(args);
         if (command == "inspect") return inspectCommand(args);
+        if (command == "import") return importCommand(args);
         if (command == "--version" || command == "version") {
             fmt::print("moelab {}\n", MOELAB_VERSION);
             return kExitOk;
         }
-        fmt::print(stderr, "moelab: unknown command '{}'; commands: run, sweep, route, inspect, plot, help (see 'moelab help')\n",
+        fmt::print(stderr, "moelab: unknown command '{}'; commands: run, sweep, route, inspect, plot, import, help (see 'moelab help')\n",
                    command);
         return kExitBadInput;
     } catch (const std::exception& e) {
