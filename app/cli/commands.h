@@ -15,8 +15,9 @@ int runCommand(const std::vector<std::string>& args);
 /// (and N seeds each) in parallel, one trace per run, resumable; writes DIR/summary.csv.
 int sweepCommand(const std::vector<std::string>& args);
 
-/// `moelab route INPUT.h5 --out OUTPUT.h5 [--force] [SCENARIO.ini] [--section.key=value ...]`:
-/// routes one dumped batch in evaluation mode and writes the decision (INTERFACES.md).
+/// `moelab route INPUT.h5 --out OUTPUT.h5 [--replay] [--force] [SCENARIO.ini]
+/// [--section.key=value ...]`: routes one dumped batch in evaluation mode and writes the decision
+/// (INTERFACES.md); with --replay, routes a recorded stream step by step into a trace.
 int routeCommand(const std::vector<std::string>& args);
 
 /// `moelab inspect TRACE.h5 [--step N] [--metric NAME] [--csv] [--scenario] [--layer L]`:

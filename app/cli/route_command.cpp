@@ -2,16 +2,15 @@
 #include "app/cli/command_arguments.h"
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
+#include "app/cli/route_dispatch.h"
+#include "app/cli/route_replay.h"
 #include "app/cli/scenario_arguments.h"
 #include "core/config/options.h"
 #include "core/io/route_batch_reader.h"
 #include "core/io/route_output_writer.h"
 #include "core/metrics/step_metrics.h"
 #include "core/metrics/soft_moe_metrics.h"
-#include "core/routing/expert_choice_router.h"
-#include "core/routing/noisy_topk_router.h"
 #include "core/routing/soft_moe_router.h"
-#include "core/routing/token_choice_router.h"
 #include "core/util/rng.h"
 
 #include <boost/program_options.hpp>
@@ -28,6 +27,7 @@ struct RouteArguments {
     std::string scenario;
     std::string out;
     bool force = false;
+    bool replay = false;
 };
 
 /// Parses the command's own arguments; returns false after printing an error.
@@ -36,6 +36,7 @@ bool parseOwnArguments(const std::vector<std::string>& own, RouteArguments& r) {
     po::options_description desc("route options");
     desc.add_options()("out,o", po::value(&r.out), "output file to write")(
         "force", po::bool_switch(&r.force), "overwrite an existing output file")(
+        "replay", po::bool_switch(&r.replay), "route every recorded step and write a trace")(
         "input", po::value(&r.input), "input batch")("scenario", po::value(&r.scenario),
                                                      "scenario file");
     po::positional_options_description positional;
@@ -44,67 +45,11 @@ bool parseOwnArguments(const std::vector<std::string>& own, RouteArguments& r) {
     if (!parseCommandArguments("route", own, desc, positional, vm)) return false;
     if (r.input.empty() || r.out.empty()) {
         fmt::print(stderr,
-                   "moelab route: usage: moelab route INPUT.h5 --out OUTPUT.h5 [--force] "
+                   "moelab route: usage: moelab route INPUT.h5 --out OUTPUT.h5 [--replay] [--force] "
                    "[SCENARIO.ini] [--section.key=value ...]\n");
         return false;
     }
     return true;
-}
-
-/// Routes the batch with the router the scenario names, in evaluation mode. Returns null after
-/// printing an error for a kind `route` does not offer. The router stays alive in `holder`
-/// because the returned decision is owned by it.
-const RoutingDecision* routeBatch(const ScenarioConfig& cfg, const io::RouteBatch& batch,
-                                  const RouteContext& ctx, std::unique_ptr<Router>& holder,
-                                  BalanceLosses& losses) {
-    const int nExperts = batch.nExperts();
-    if (!batch.hasLogits() && !batch.hasRouterWeight()) {
-        fmt::print(stderr,
-                   "moelab route: router.kind = {} needs /logits or /router_weight; the input "
-                   "has /tokens with /phi only, which is for router.kind = soft_moe\n",
-                   enumName(cfg.router.kind));
-        return nullptr;
-    }
-    // A batch of logits needs no weight; the routers only read its expert count.
-    Matrix weight = batch.hasLogits() ? Matrix(0, nExperts) : batch.routerWeight;
-    switch (cfg.router.kind) {
-        case RouterKind::TokenChoice: {
-            auto router =
-                std::make_unique<TokenChoiceRouter>(cfg.router, cfg.loss, std::move(weight));
-            const RoutingDecision& d = batch.hasLogits() ? router->routeLogits(batch.logits, ctx)
-                                                         : router->route(batch.tokens, ctx);
-            losses = router->losses();
-            holder = std::move(router);
-            return &d;
-        }
-        case RouterKind::NoisyTopK: {
-            // Evaluation: H = x W_g, so W_noise is never read and can be zero.
-            Matrix noise = Matrix::Zero(weight.rows(), nExperts);
-            auto router = std::make_unique<NoisyTopKRouter>(cfg.router, cfg.loss, std::move(weight),
-                                                            std::move(noise));
-            const RoutingDecision& d = batch.hasLogits() ? router->routeLogits(batch.logits, ctx)
-                                                         : router->route(batch.tokens, ctx);
-            losses = router->losses();
-            holder = std::move(router);
-            return &d;
-        }
-        case RouterKind::ExpertChoice: {
-            auto router =
-                std::make_unique<ExpertChoiceRouter>(cfg.router, cfg.loss, std::move(weight));
-            const RoutingDecision& d = batch.hasLogits() ? router->routeLogits(batch.logits)
-                                                         : router->route(batch.tokens, ctx);
-            losses = router->losses();
-            holder = std::move(router);
-            return &d;
-        }
-        default:
-            fmt::print(stderr,
-                       "moelab route: router.kind = {} is not available for route in this "
-                       "version; available: token_choice | noisy_topk | expert_choice | "
-                       "soft_moe\n",
-                       enumName(cfg.router.kind));
-            return nullptr;
-    }
 }
 
 /// Soft MoE (ROUTING.md §4): routes /tokens with /phi [d, E*P] and its scale through the same
@@ -200,6 +145,7 @@ int routeCommand(const std::vector<std::string>& args) {
         return kExitBadInput;
     }
     const ScenarioConfig& cfg = *loaded;
+    if (a.replay) return replayToTrace(cfg, *batch, a.input, a.out);
     if (cfg.router.kind == RouterKind::SoftMoe)
         return routeSoftMoe(a, *batch, userOverrides, cfg.router.slots);
 

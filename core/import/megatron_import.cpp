@@ -135,6 +135,12 @@ int64_t writeDumped(const MegatronImportOptions& options, std::vector<SidecarRec
     DumpedFileWriter out(options.dumpedOut, options.overwrite);
     out.addMatrix("tokens", width);
     if (withLogits) out.addMatrix("logits", experts);
+    // Each row's step, rank and record (its index in this order), so `moelab route --replay` can route every record as Megatron's
+    // router did and compare step by step.
+    out.addVector("step");
+    out.addVector("rank");
+    out.addVector("record");
+    int64_t recordsWritten = 0;
     for (const SidecarRecord& r : records) {
         if (!r.hiddenStates)
             throw BadInput(fmt::format("{}: this record of layer {} has no hidden-state sidecar, "
@@ -145,6 +151,15 @@ int64_t writeDumped(const MegatronImportOptions& options, std::vector<SidecarRec
         const fs::path hsFile = r.directory / fmt::format("hidden_states_rank{}.bin", r.rank);
         const std::vector<float> tokens = readSidecar(hsFile, *r.hiddenStates, r.where);
         out.appendRows("tokens", tokens.data(), r.tokens);
+        if (r.step > std::numeric_limits<int32_t>::max() || r.rank > std::numeric_limits<int32_t>::max())
+            throw BadInput(fmt::format("{}: step or rank beyond 2^31", r.where));
+        const std::vector<int32_t> step(static_cast<size_t>(r.tokens), static_cast<int32_t>(r.step));
+        const std::vector<int32_t> rank(static_cast<size_t>(r.tokens), static_cast<int32_t>(r.rank));
+        out.appendValues("step", step.data(), r.tokens);
+        out.appendValues("rank", rank.data(), r.tokens);
+        const std::vector<int32_t> record(static_cast<size_t>(r.tokens), static_cast<int32_t>(recordsWritten));
+        out.appendValues("record", record.data(), r.tokens);
+        ++recordsWritten;
         if (withLogits) {
             const fs::path logitFile = r.directory / fmt::format("logits_rank{}.bin", r.rank);
             const std::vector<float> logits = readSidecar(logitFile, *r.logits, r.where);

@@ -255,6 +255,46 @@ r = moelab("route", f"{d}/stream.h5", "--out", f"{d}/replayed.h5", "--force", "-
            "--router.capacity_factor=1.0")
 check(r.returncode == 0, f"route on the imported stream failed: {r.stderr}")
 
+# Replay: records whose choices are the top-k of their logits (distinct values, exact in bf16),
+# routed again by moelab's token-choice router with the same capacity policy, give the same
+# per-step demand, load and drops as the imported real decisions.
+rp = fresh("replay")
+lines, lg = [], bytearray()
+T_OF = {(0, 0): 5, (0, 1): 7, (1, 0): 6, (1, 1): 0, (2, 0): 8, (2, 1): 4}
+for step in range(3):
+    for rank in range(2):
+        T = T_OF[(step, rank)]
+        logits = np.stack([rng.permutation(E) * 0.25 - 1.0 for _ in range(T)]) if T else np.zeros((0, E))
+        choice = np.argsort(-logits, axis=1, kind="stable")[:, :K]
+        g = bf16_bits(logits)
+        check(np.array_equal(bf16_value(g), logits.astype(np.float32)), "replay logits not exact in bf16")
+        lines.append(json.dumps({"step": step, "layer": 0, "rank": rank, "num_tokens": T, "topk": K,
+                                 "top_indices": choice.tolist(), "logit_offset": len(lg),
+                                 "logit_bytes": g.nbytes, "logit_shape": [T, E],
+                                 "hs_offset": len(lg), "hs_bytes": g.nbytes, "hs_shape": [T, E]}))
+        lg += g.tobytes()
+with open(f"{rp}/router_trace_rank0.jsonl", "w") as f:
+    f.write("\n".join(lines) + "\n")
+for name in ("logits_rank", "hidden_states_rank"):
+    for rank in range(2):
+        with open(f"{rp}/{name}{rank}.bin", "wb") as f:
+            f.write(lg)
+r = moelab("import", "megatron", f"{rp}/router_trace_rank0.jsonl", "--out", f"{rp}/real.h5",
+           "--capacity-factor", "1", "--dumped", f"{rp}/stream.h5")
+check(r.returncode == 0, f"replay import failed: {r.stderr}")
+r = moelab("route", f"{rp}/stream.h5", "--replay", "--out", f"{rp}/replayed.h5", "--router.k=2",
+           "--router.capacity_factor=1", "--router.priority=position")
+if check(r.returncode == 0, f"route --replay failed: {r.stderr}"):
+    with h5py.File(f"{rp}/real.h5", "r") as real, h5py.File(f"{rp}/replayed.h5", "r") as again:
+        a, b = real["layer_0"], again["layer_0"]
+        for name in ("step", "demand", "load", "dropped", "capacity", "dead_experts"):
+            check(np.array_equal(a[name][...], b[name][...]), f"replay: {name} differs from the real routing")
+        for name in ("drop_fraction", "token_drop_fraction", "load_cv", "load_entropy"):
+            check(np.allclose(a[name][...], b[name][...], equal_nan=True), f"replay: {name} differs")
+        check(np.isfinite(b["router_entropy"][...]).all(), "replay: router entropy missing")
+r = moelab("route", f"{WORKDIR}/npy/a.h5", "--replay", "--out", f"{rp}/never.h5")
+check(r.returncode == 2 and "/step" in r.stderr, f"replay without /step: {r.returncode} {r.stderr}")
+
 # Malformed and inconsistent inputs.
 def broken(name, mutate, must_name, extra=()):
     bd = fresh(f"broken_{name}")
