@@ -6,6 +6,7 @@ packages=(
   libeigen3-dev libboost-program-options-dev libhdf5-dev hdf5-tools libfmt-dev libexpected-dev
   libgtest-dev libbenchmark-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6 xvfb xauth fontconfig fonts-dejavu-core
+  fortunes
   python3-numpy python3-h5py
 )
 missing=()

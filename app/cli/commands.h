@@ -19,7 +19,8 @@ int sweepCommand(const std::vector<std::string>& args);
 /// routes one dumped batch in evaluation mode and writes the decision (INTERFACES.md).
 int routeCommand(const std::vector<std::string>& args);
 
-/// `moelab inspect TRACE.h5 [--step N] [--metric NAME] [--csv] [--scenario] [--layer L]`:
+/// `moelab inspect TRACE.h5 [--step N] [--metric NAME] [--csv] [--scenario] [--layer L]
+/// [--experts] [--text STEP [--tokens N]]`:
 /// summarises a trace or prints one metric or step of it (INTERFACES.md); reads traces that a
 /// run is still writing.
 int inspectCommand(const std::vector<std::string>& args);
