@@ -7,15 +7,17 @@
 
 #include <qcustomplot.h>
 
+#include <algorithm>
+
 namespace moe::plots {
 
 Panel addPanel(QCustomPlot& plot, QCPLayoutGrid& area, const QString& title, bool withLegend) {
     QFont titleFont = plot.font();
     titleFont.setPointSizeF(10);
     titleFont.setBold(true);
-    area.addElement(0, 0, new QCPTextElement(&plot, title, titleFont));
-
     Panel panel;
+    panel.title = new QCPTextElement(&plot, title, titleFont);
+    area.addElement(0, 0, panel.title);
     if (withLegend) {
         // Centred between two empty stretching cells: alone in the row, the legend would spread
         // its entries over the whole width.
@@ -83,6 +85,14 @@ const std::vector<double>* findScalar(const io::TraceData& data, std::string_vie
     const auto found = data.scalars.find(std::string(name));
     if (found == data.scalars.end() || found->second.size() != data.step.size()) return nullptr;
     return &found->second;
+}
+
+QSharedPointer<QCPAxisTicker> expertTicker(int nExperts) {
+    auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
+    ticker->setTickStep(1);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    ticker->setTickCount(std::min(std::max(nExperts, 1), 16));
+    return ticker;
 }
 
 void setStepRange(QCPAxis& axis, const std::vector<int64_t>& step) {

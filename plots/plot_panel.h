@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QSharedPointer>
 #include <QString>
 
 #include <cstdint>
@@ -11,10 +12,12 @@
 // includes this one.
 class QCustomPlot;
 class QCPAxis;
+class QCPAxisTicker;
 class QCPAxisRect;
 class QCPGraph;
 class QCPLayoutGrid;
 class QCPLegend;
+class QCPTextElement;
 
 namespace moe::io {
 struct TraceData;
@@ -28,6 +31,7 @@ namespace moe::plots {
 struct Panel {
     QCPAxisRect* axes = nullptr;  ///< owned by the plot
     QCPLegend* legend = nullptr;  ///< owned by the plot; nullptr for a panel made without one
+    QCPTextElement* title = nullptr;  ///< owned by the plot
 };
 
 /// Fills `area`, an empty layout grid of `plot`, with a panel: the title in row 0, the legend
@@ -50,6 +54,10 @@ void drawUnderneath(QCustomPlot& plot, QCPGraph& graph);
 /// The per-step scalar `name` of `data`, or nullptr when the trace lacks it or its length
 /// differs from data.step (an in-memory trace still being filled).
 const std::vector<double>* findScalar(const io::TraceData& data, std::string_view name);
+
+/// Integer ticks for an axis of expert indices: every expert up to 16 of them, beyond that
+/// multiples such as 0, 16, 32 ...
+QSharedPointer<QCPAxisTicker> expertTicker(int nExperts);
 
 /// Sets the range of `axis` to the first and last step (a unit range when there are not two).
 void setStepRange(QCPAxis& axis, const std::vector<int64_t>& step);

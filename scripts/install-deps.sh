@@ -7,6 +7,7 @@ packages=(
   libgtest-dev libbenchmark-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6 xvfb xauth fontconfig fonts-dejavu-core
   nlohmann-json3-dev libzip-dev
+  fortunes
   python3-numpy python3-h5py
 )
 missing=()

@@ -20,7 +20,8 @@ int sweepCommand(const std::vector<std::string>& args);
 /// (INTERFACES.md); with --replay, routes a recorded stream step by step into a trace.
 int routeCommand(const std::vector<std::string>& args);
 
-/// `moelab inspect TRACE.h5 [--step N] [--metric NAME] [--csv] [--scenario] [--layer L]`:
+/// `moelab inspect TRACE.h5 [--step N] [--metric NAME] [--csv] [--scenario] [--layer L]
+/// [--experts] [--text STEP [--tokens N]]`:
 /// summarises a trace or prints one metric or step of it (INTERFACES.md); reads traces that a
 /// run is still writing.
 int inspectCommand(const std::vector<std::string>& args);

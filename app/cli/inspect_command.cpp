@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cmath>
+#include <cstdlib>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -13,7 +14,10 @@
 #include "app/cli/command_arguments.h"
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
+#include "app/cli/inspect_text.h"
 #include "core/io/trace_reader.h"
+
+#include <unistd.h>
 
 namespace moe::app {
 namespace {
@@ -25,6 +29,9 @@ struct InspectArguments {
     int layer = 0;
     bool csv = false;
     bool scenario = false;
+    bool experts = false;
+    std::optional<int64_t> textStep;
+    int tokens = 120;
 };
 
 /// Parses the command line; returns false after printing an error.
@@ -37,12 +44,16 @@ bool parseArguments(const std::vector<std::string>& args, InspectArguments& a) {
         "metric", po::value(&a.metric), "one metric, per step")(
         "layer", po::value(&a.layer), "MoE layer (group layer_<l>)")(
         "csv", po::bool_switch(&a.csv), "CSV on stdout")(
-        "scenario", po::bool_switch(&a.scenario), "print the scenario text that ran");
+        "scenario", po::bool_switch(&a.scenario), "print the scenario text that ran")(
+        "experts", po::bool_switch(&a.experts), "per expert: top words and domains (snapshots)")(
+        "text", po::value<int64_t>(), "the passage of the snapshot nearest to this step")(
+        "tokens", po::value(&a.tokens), "tokens of the passage shown by --text");
     po::positional_options_description positional;
     positional.add("trace", 1);
     po::variables_map vm;
     if (!parseCommandArguments("inspect", args, desc, positional, vm)) return false;
     if (vm.count("step") != 0) a.step = step;
+    if (vm.count("text") != 0) a.textStep = vm["text"].as<int64_t>();
     if (a.trace.empty()) {
         fmt::print(stderr, "moelab inspect: no trace given (moelab inspect TRACE.h5)\n");
         return false;
@@ -57,7 +68,7 @@ enum class Worst { Max, Min, None };
 
 Worst worstOf(const std::string& metric) {
     static const std::set<std::string> smallest = {"load_entropy", "router_entropy",
-                                                   "specialization"};
+                                                   "specialization", "vocab_specialization"};
     static const std::set<std::string> largest = {
         "drop_fraction", "token_drop_fraction", "load_cv", "max_over_mean", "dead_experts",
         "collapse"};
@@ -155,6 +166,11 @@ void printSummary(const std::string& path, const io::TraceData& data, int layer)
 int inspectCommand(const std::vector<std::string>& args) {
     InspectArguments a;
     if (!parseArguments(args, a)) return kExitBadInput;
+    if (a.experts) return printExpertVocabulary(a.trace, a.layer, 6);
+    if (a.textStep) {
+        const bool colour = isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
+        return printRoutedText(a.trace, a.layer, *a.textStep, std::max(a.tokens, 1), colour);
+    }
     const auto loaded = io::readTrace(a.trace, a.layer);
     if (!loaded) {
         fmt::print(stderr, "moelab inspect: {}\n", loaded.error());

@@ -24,7 +24,8 @@ io::TraceSnapshot makeSnapshot(int64_t step, const RoutingDecision& d, const Tok
     return snapshot;
 }
 
-io::TraceMetadata traceMetadata(const ScenarioConfig& cfg) {
+io::TraceMetadata traceMetadata(const Simulation& sim) {
+    const ScenarioConfig& cfg = sim.config();
     io::TraceMetadata meta;
     meta.moelabVersion = MOELAB_VERSION;
     meta.scenario = cfg.scenarioText;
@@ -36,6 +37,8 @@ io::TraceMetadata traceMetadata(const ScenarioConfig& cfg) {
         meta.snapshotTokens = cfg.train.tokens;
         meta.snapshotColumns = snapshotColumns(cfg);
     }
+    if (const auto* words = sim.stream().vocabulary()) meta.vocabulary = *words;
+    if (const auto* names = sim.stream().domainNames()) meta.domainNames = *names;
     return meta;
 }
 
@@ -69,7 +72,7 @@ RunOutcome runToTrace(Simulation& sim, const std::string& tracePath, const RunHo
     std::unique_ptr<io::TraceWriter> trace;
     try {
         auto lock = lockTrace(hooks);
-        trace = std::make_unique<io::TraceWriter>(tracePath, traceMetadata(cfg), writerOptions);
+        trace = std::make_unique<io::TraceWriter>(tracePath, traceMetadata(sim), writerOptions);
     } catch (const io::TraceError& e) {
         outcome.status = RunStatus::Failed;
         outcome.error = e.what();

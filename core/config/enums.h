@@ -46,9 +46,9 @@ std::string acceptedNames() {
         static constexpr auto table = std::to_array(entries);                         \
     }
 
-enum class StreamKind { Clusters, Zipf, Dumped };
+enum class StreamKind { Clusters, Zipf, Dumped, Text };
 MOELAB_ENUM_NAMES(StreamKind, {StreamKind::Clusters, "clusters"}, {StreamKind::Zipf, "zipf"},
-                  {StreamKind::Dumped, "dumped"});
+                  {StreamKind::Dumped, "dumped"}, {StreamKind::Text, "text"});
 
 enum class ExpertKind { Ffn, Linear, Lora };
 MOELAB_ENUM_NAMES(ExpertKind, {ExpertKind::Ffn, "ffn"}, {ExpertKind::Linear, "linear"},

@@ -2,6 +2,8 @@
 #include "core/config/options.h"
 
 #include "core/stream/dumped_stream.h"
+#include "core/stream/stream_factory.h"
+#include "core/stream/text_corpus.h"
 #include "core/util/assert.h"
 
 #include <boost/program_options/options_description.hpp>
@@ -397,13 +399,15 @@ po::options_description buildOptions() {
 
     add("stream.kind", field(&S::stream, &StreamConfig::kind), "clusters",
         "token source: clusters (Gaussian domains, each with a teacher MLP), zipf (Zipf-"
-        "distributed token ids), dumped (tokens read from stream.path)");
+        "distributed token ids), dumped (tokens read from stream.path), text (the words of a "
+        "real corpus, stream.path; docs/text-stream.md)");
     add("stream.domains", field(&S::stream, &StreamConfig::domains), "8", atLeast(1),
         "domains K (clusters) or teacher buckets (zipf): the structure experts can specialise on");
     add("stream.zipf", field(&S::stream, &StreamConfig::zipf), "1.0", atLeast(0),
         "Zipf exponent: of domain frequencies for clusters (0 = uniform), of token ids for zipf");
     add("stream.vocab", field(&S::stream, &StreamConfig::vocab), "1000", atLeast(1),
-        "vocabulary size V of the zipf stream");
+        "vocabulary size V of the zipf stream; for text, the cap on the vocabulary (the V - 1 "
+        "most frequent words and <unk>)");
     add("stream.separation", field(&S::stream, &StreamConfig::separation), "4.0", atLeast(0),
         "norm of each cluster centre; larger makes the domains easier to tell apart");
     add("stream.spread", field(&S::stream, &StreamConfig::spread), "1.0", atLeast(0),
@@ -415,10 +419,19 @@ po::options_description buildOptions() {
     add("stream.path", field(&S::stream, &StreamConfig::path), "",
         "HDF5 file of dumped tokens for stream.kind = dumped: /tokens [N, d] float32|float16, "
         "optional /domain [N] (each label gets its own teacher; without it every token uses "
-        "teacher 0, one fixed random MLP) and /token_id [N]; see docs/dumped-stream.md");
+        "teacher 0, one fixed random MLP) and /token_id [N]; see docs/dumped-stream.md. For "
+        "stream.kind = text: a text file, or a folder whose files are the domains (empty: "
+        "Debian's fortunes, /usr/share/games/fortunes)");
     add("stream.shuffle", field(&S::stream, &StreamConfig::shuffle), "false",
         "dumped stream: read blocks of train.tokens rows in a seeded random order, a new order "
         "each pass over the file (false: file order, wrapping around at the end)");
+    add("stream.context", field(&S::stream, &StreamConfig::context), "0", closed(0, 1),
+        "text: weight a of the causal context in each hidden state, h = (1 - a) e_t + a c_t "
+        "(0 = each token's own embedding only)");
+    add("stream.context_window", field(&S::stream, &StreamConfig::contextWindow), "8", atLeast(1),
+        "text: previous tokens of the record averaged into the context c_t");
+    add("stream.context_decay", field(&S::stream, &StreamConfig::contextDecay), "0.7",
+        Range{0, 1, true, false}, "text: weight decay^j of the j-th previous token in the context");
 
     add("model.width", field(&S::model, &ModelConfig::width), "32", atLeast(1),
         "model width d (token dimension)");
@@ -874,7 +887,7 @@ void checkCombinations(const ScenarioConfig& c, Problems& problems) {
     if (r.kind == RouterKind::Hash && c.stream.kind == StreamKind::Clusters) {
         problems.add("router.kind",
                      fmt::format("hash routes by token id, which stream.kind = {} does not "
-                                 "provide; accepted stream.kind: zipf | dumped (with /token_id)",
+                                 "provide; accepted stream.kind: zipf | text | dumped (with /token_id)",
                                  enumName(c.stream.kind)));
     }
     if (needsLabels && dumped) {
@@ -989,6 +1002,19 @@ void checkDumpedFile(const ScenarioConfig& c, Problems& problems) {
                                  c.stream.path, info->width, info->rows, info->width,
                                  c.model.width, info->width, c.model.width));
     }
+}
+
+/// A text corpus is read once here (no tokenizing), so a missing folder, an unreadable or empty
+/// file stops `moelab run` before any set-up.
+void checkTextCorpusPath(const ScenarioConfig& c, Problems& problems) {
+    if (c.stream.kind != StreamKind::Text) return;
+    if (c.stream.vocab < 2)
+        problems.add("stream.vocab", "must be >= 2 for stream.kind = text (one word and <unk>)");
+    if (auto error = checkTextCorpus(textCorpusPath(c.stream)))
+        problems.add("stream.path", *error + (c.stream.path.empty()
+                                                   ? " (the default corpus: install Debian's "
+                                                     "fortunes package, or set stream.path)"
+                                                   : ""));
 }
 
 /// Refuses sizes that cannot run before anything is allocated, instead of failing deep inside
@@ -1148,6 +1174,7 @@ std::vector<Issue> validateScenario(const ScenarioConfig& config) {
     checkCombinations(config, problems);
     checkAvailable(config, problems);
     checkDumpedFile(config, problems);
+    checkTextCorpusPath(config, problems);
     checkMemory(config, problems);
     return problems.take();
 }

@@ -20,8 +20,11 @@ struct StreamConfig {
     double spread;                ///< expected norm of a token's offset from its centre
     std::vector<int64_t> driftAt; ///< steps at which the domain mixture is re-drawn
     int seqLen;                   ///< tokens per sequence for sequence-wise losses (0 = the whole batch)
-    std::string path;             ///< dumped stream file
+    std::string path;             ///< dumped stream file, or text corpus file or folder
     bool shuffle;                 ///< dumped stream: visit blocks of T rows in a seeded random order
+    double context;               ///< text: weight of the causal context in each hidden state
+    int contextWindow;            ///< text: previous tokens in the context
+    double contextDecay;          ///< text: weight decay^j of the j-th previous token
 };
 
 /// The MoE layer and its teacher (`[model]`).

@@ -300,8 +300,11 @@ tl::expected<TraceData, std::string> readTrace(const std::string& path, int laye
         const std::string layerName = layerGroupName(layer);
 
         std::vector<std::string> missing;
+        std::vector<const DatasetSpec*> present;
         for (const DatasetSpec& spec : kTraceDatasets) {
-            if (H5Lexists(group.get(), std::string(spec.name).c_str(), H5P_DEFAULT) <= 0)
+            if (H5Lexists(group.get(), std::string(spec.name).c_str(), H5P_DEFAULT) > 0)
+                present.push_back(&spec);
+            else if (!addedAfter11(spec.name))
                 missing.push_back(layerName + "/" + std::string(spec.name));
         }
         if (!missing.empty())
@@ -309,8 +312,8 @@ tl::expected<TraceData, std::string> readTrace(const std::string& path, int laye
 
         std::vector<OpenDataset> datasets;
         hsize_t rows = static_cast<hsize_t>(data.rows);
-        for (const DatasetSpec& spec : kTraceDatasets) {
-            datasets.push_back(reader.openDataset(group.get(), layerName, spec, data.nExperts));
+        for (const DatasetSpec* spec : present) {
+            datasets.push_back(reader.openDataset(group.get(), layerName, *spec, data.nExperts));
             rows = std::min(rows, datasets.back().rows);
         }
         data.rows = static_cast<int64_t>(rows);

@@ -45,7 +45,9 @@ constexpr std::optional<SchemaVersion> parseSchemaVersion(std::string_view text)
 /// "major.minor", stored as the root attribute `schema_version`. A reader accepts a file whose
 /// major equals its own, whatever the minor (a minor bump only adds datasets or attributes, which
 /// older readers ignore), and refuses any other major: a major bump means an incompatible layout.
-inline constexpr std::string_view kSchemaVersion = "1.1";  ///< 1.1 added layer_<l>/snapshots
+/// 1.1 added layer_<l>/snapshots; 1.2 vocab_specialization and the root /vocabulary and
+/// /domain_names of text streams.
+inline constexpr std::string_view kSchemaVersion = "1.2";
 inline constexpr int kSchemaMajor = parseSchemaVersion(kSchemaVersion).value().versionMajor;
 
 // Root attributes.
@@ -97,7 +99,7 @@ struct DatasetSpec {
 
 /// Every dataset of a layer group, in the order the writer creates them. Meanings follow
 /// ROUTING.md §10; T = tokens per step, k = choices per token, E = experts.
-inline constexpr std::array<DatasetSpec, 26> kTraceDatasets = {{
+inline constexpr std::array<DatasetSpec, 27> kTraceDatasets = {{
     {"step", DatasetKind::Scalar, "steps", "training step", &StepStats::step},
     {"drop_fraction", DatasetKind::Scalar, "1", "dropped assignments / (T k)",
      &StepStats::dropFraction},
@@ -133,6 +135,9 @@ inline constexpr std::array<DatasetSpec, 26> kTraceDatasets = {{
      &StepStats::totalLoss},
     {"specialization", DatasetKind::Scalar, "1", "NMI(domain, first-choice expert)",
      &StepStats::specialization},
+    {"vocab_specialization", DatasetKind::Scalar, "1",
+     "share of frequent words' occurrences sent to their most common first-choice expert",
+     &StepStats::vocabSpecialization},
     {"capacity", DatasetKind::Scalar, "assignments", "expert capacity C (-1 = unlimited)",
      &StepStats::capacity},
     {"demand", DatasetKind::PerExpert, "assignments", "assignments before capacity",
@@ -143,6 +148,20 @@ inline constexpr std::array<DatasetSpec, 26> kTraceDatasets = {{
      &StepStats::importance},
     {"mean_score", DatasetKind::PerExpert, "1", "mean gate score", &StepStats::meanScore},
 }};
+
+/// Root datasets of traces of text streams: the word of each token id, the name of each domain.
+inline constexpr std::string_view kVocabularyDataset = "vocabulary";
+inline constexpr std::string_view kDomainNamesDataset = "domain_names";
+
+/// Datasets of kTraceDatasets that traces of an older minor version lack: readers leave them out
+/// of TraceData instead of refusing the file.
+inline constexpr std::array<std::string_view, 1> kDatasetsAfter11 = {"vocab_specialization"};
+
+constexpr bool addedAfter11(std::string_view name) {
+    for (std::string_view added : kDatasetsAfter11)
+        if (added == name) return true;
+    return false;
+}
 
 namespace detail {
 constexpr bool tableIsConsistent() {

@@ -102,6 +102,27 @@ public:
               "writing the attribute");
     }
 
+    /// A 1-D dataset of variable-length UTF-8 strings, written whole (a text stream's
+    /// vocabulary, its domain names). `name` is the dataset's path from `object`.
+    void stringListDataset(hid_t object, const std::string& name,
+                           const std::vector<std::string>& values) const {
+        std::vector<const char*> pointers;
+        for (const std::string& value : values) pointers.push_back(value.c_str());
+        const hsize_t count = values.size();
+        const Handle type = utf8StringType(name);
+        const Handle space =
+            check(Handle(H5Screate_simple(1, &count, nullptr), H5Sclose), name, "dataspace");
+        const Handle dataset =
+            check(Handle(H5Dcreate2(object, name.c_str(), type.get(), space.get(), H5P_DEFAULT,
+                                    H5P_DEFAULT, H5P_DEFAULT),
+                         H5Dclose),
+                  name, "creating the dataset");
+        if (count > 0)
+            check(H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                           pointers.data()),
+                  name, "writing the dataset");
+    }
+
     /// Scalar numeric attribute stored as `fileType`, given in memory as `memoryType`.
     void numberAttribute(hid_t object, const std::string& objectName, std::string_view name,
                          hid_t fileType, hid_t memoryType, const void* value) const {
@@ -248,6 +269,10 @@ void TraceWriter::Impl::createFile(const TraceMetadata& meta) {
     builder.numberAttribute(root, "", kAttrNLayers, H5T_STD_I32LE, H5T_NATIVE_INT, &meta.nLayers);
     // NeXus: h5web and silx follow @default from the root to an NXdata group and plot it.
     builder.stringAttribute(root, "", "default", layerGroupName(0));
+    if (!meta.vocabulary.empty())
+        builder.stringListDataset(root, std::string(kVocabularyDataset), meta.vocabulary);
+    if (!meta.domainNames.empty())
+        builder.stringListDataset(root, std::string(kDomainNamesDataset), meta.domainNames);
 
     for (int layer = 0; layer < meta.nLayers; ++layer) createLayer(builder, layer);
     // From here on HDF5 orders its writes so that the file is readable at every moment, by

@@ -23,6 +23,10 @@ struct TraceMetadata {
     /// without them. Fixed here because SWMR allows no new datasets once the run writes rows.
     int snapshotTokens = 0;
     int snapshotColumns = 0;
+    /// A text stream's words by token id and its domain names (root datasets /vocabulary and
+    /// /domain_names), or empty.
+    std::vector<std::string> vocabulary;
+    std::vector<std::string> domainNames;
 };
 
 /// The routing of every token of one layer at one step (docs/trace-schema.md "Snapshots").

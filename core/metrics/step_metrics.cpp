@@ -78,6 +78,46 @@ void fillDemandStatistics(StepStats& s) {
     s.collapse = 1.0 - s.loadEntropy;
 }
 
+std::vector<int32_t> firstChoices(const RoutingDecision& d) {
+    std::vector<int32_t> first(static_cast<size_t>(d.nTokens));
+    for (int t = 0; t < d.nTokens; ++t) {
+        int32_t best = d.columnPerExpert ? -1 : d.choice(t, 0);
+        if (d.columnPerExpert)
+            for (int j = 0; j < d.k; ++j)
+                if (d.kept(t, j) && (best < 0 || d.weight(t, j) > d.weight(t, best))) best = j;
+        first[static_cast<size_t>(t)] = best;
+    }
+    return first;
+}
+
+double vocabularySpecialization(const std::vector<int32_t>& tokenId,
+                                const std::vector<int32_t>& firstChoice, int minCount) {
+    MOELAB_ASSERT(tokenId.size() == firstChoice.size(), "one first choice per token");
+    // Counts per (token id, expert) in one sort: pairs sorted by id then expert.
+    std::vector<std::pair<int32_t, int32_t>> pairs;
+    pairs.reserve(tokenId.size());
+    for (size_t t = 0; t < tokenId.size(); ++t)
+        if (firstChoice[t] >= 0) pairs.emplace_back(tokenId[t], firstChoice[t]);
+    std::sort(pairs.begin(), pairs.end());
+    double routed = 0, toTop = 0;
+    for (size_t i = 0; i < pairs.size();) {
+        size_t end = i;
+        int64_t best = 0;
+        while (end < pairs.size() && pairs[end].first == pairs[i].first) {
+            size_t run = end;
+            while (run < pairs.size() && pairs[run] == pairs[end]) ++run;
+            best = std::max<int64_t>(best, static_cast<int64_t>(run - end));
+            end = run;
+        }
+        if (static_cast<int64_t>(end - i) >= minCount) {
+            routed += static_cast<double>(end - i);
+            toTop += static_cast<double>(best);
+        }
+        i = end;
+    }
+    return routed > 0 ? toTop / routed : std::numeric_limits<double>::quiet_NaN();
+}
+
 StepStats routingMetrics(const RoutingDecision& d, const std::vector<int32_t>& domain,
                          int nullExperts) {
     const int nTokens = d.nTokens;
@@ -146,17 +186,7 @@ StepStats routingMetrics(const RoutingDecision& d, const std::vector<int32_t>& d
     if (domain.empty()) {
         s.specialization = nan;
     } else {
-        // The first choice: choice 0 in selection order; with one column per expert (expert
-        // choice), the pick with the largest weight (ties: lower expert), or -1 if none picked t.
-        std::vector<int32_t> first(static_cast<size_t>(nTokens));
-        for (int t = 0; t < nTokens; ++t) {
-            int32_t best = d.columnPerExpert ? -1 : d.choice(t, 0);
-            if (d.columnPerExpert)
-                for (int j = 0; j < k; ++j)
-                    if (d.kept(t, j) && (best < 0 || d.weight(t, j) > d.weight(t, best))) best = j;
-            first[static_cast<size_t>(t)] = best;
-        }
-        s.specialization = normalizedMutualInformation(domain, first);
+        s.specialization = normalizedMutualInformation(domain, firstChoices(d));
     }
     return s;
 }

@@ -19,6 +19,20 @@ namespace moe {
 StepStats routingMetrics(const RoutingDecision& decision, const std::vector<int32_t>& domain,
                          int nullExperts = 0);
 
+/// Each token's first-choice expert: choice 0 in selection order; with one column per expert
+/// (expert choice), the pick with the largest weight (ties: lower expert), or -1 if no expert
+/// picked the token.
+std::vector<int32_t> firstChoices(const RoutingDecision& decision);
+
+/// Vocabulary specialization: over the token ids that occur at least minCount times (with a
+/// first choice), the share of their occurrences routed to the id's most common first-choice
+/// expert, averaged with each id weighted by its count: sum_id max_e n(id, e) / sum_id n(id).
+/// 1 when every frequent word always goes to one expert; about 1/E for routing blind to the
+/// word. NaN when no id is frequent enough. Precondition: equal sizes (asserted).
+inline constexpr int kVocabSpecializationMinCount = 5;  ///< "frequent": ids seen this often in a step
+double vocabularySpecialization(const std::vector<int32_t>& tokenId,
+                                const std::vector<int32_t>& firstChoice, int minCount);
+
 /// Fills load_cv, max_over_mean, dead_experts, load_entropy and collapse (ROUTING.md §10) from
 /// stats.demand [E], which must be set; the other fields are left as they are. A demand that is
 /// all zero gives NaN for load_cv and max_over_mean.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace moe {
@@ -38,6 +39,9 @@ struct StepStats {
     double seqAuxLoss = 0;
     double totalLoss = 0;          ///< task loss plus the weighted balancing losses
     double specialization = 0;     ///< NMI(domain, first-choice expert), NaN without domains
+    /// Share of frequent token ids' occurrences routed to their most common first-choice expert
+    /// (vocabularySpecialization), NaN without token ids.
+    double vocabSpecialization = std::numeric_limits<double>::quiet_NaN();
     int64_t capacity = -1;         ///< C of this step (-1 = unlimited)
 };
 

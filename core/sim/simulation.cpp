@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "core/metrics/step_metrics.h"
 #include "core/stream/stream_factory.h"
 #include "core/util/parallel.h"
 
@@ -51,6 +52,9 @@ StepStats Simulation::step() {
     const double taskLoss = m_layer->backward(batch.x, target);
     StepStats stats = m_layer->routingStats(batch.domain);
     stats.step = m_step;
+    if (const RoutingDecision* d = m_layer->lastDecision(); d != nullptr && !batch.tokenId.empty())
+        stats.vocabSpecialization =
+            vocabularySpecialization(batch.tokenId, firstChoices(*d), kVocabSpecializationMinCount);
     const BalanceLosses losses = m_layer->losses();
     const LossConfig& c = m_config.loss;
     stats.taskLoss = taskLoss;

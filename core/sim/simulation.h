@@ -44,6 +44,7 @@ public:
     const ScenarioConfig& config() const { return m_config; }
     Layer& layer() { return *m_layer; }
     const Layer& layer() const { return *m_layer; }
+    const TokenStream& stream() const { return *m_stream; }
     /// The tokens of the last step (domain and token labels for per-token snapshots); empty
     /// before the first step.
     const TokenBatch& lastBatch() const { return m_batch; }

@@ -3,11 +3,19 @@
 
 #include "core/stream/clusters_stream.h"
 #include "core/stream/dumped_stream.h"
+#include "core/stream/text_corpus.h"
+#include "core/stream/text_stream.h"
 #include "core/stream/zipf_stream.h"
 #include "core/util/assert.h"
 #include "core/util/rng.h"
 
+#include <stdexcept>
+
 namespace moe {
+
+std::string textCorpusPath(const StreamConfig& cfg) {
+    return cfg.path.empty() ? std::string(kDefaultTextCorpus) : cfg.path;
+}
 
 std::unique_ptr<TokenStream> makeStream(const StreamConfig& cfg, int width, int tokensPerStep,
                                         uint64_t seed) {
@@ -23,6 +31,13 @@ std::unique_ptr<TokenStream> makeStream(const StreamConfig& cfg, int width, int 
         case StreamKind::Dumped:
             return std::make_unique<DumpedStream>(cfg, width, tokensPerStep,
                                                   Rng::derive(seed, "stream"));
+        case StreamKind::Text: {
+            auto corpus = loadTextCorpus(textCorpusPath(cfg), cfg.vocab);
+            if (!corpus) throw std::invalid_argument("stream.path: " + corpus.error());
+            return std::make_unique<TextStream>(cfg, std::move(*corpus), width, tokensPerStep,
+                                                Rng::derive(seed, "stream.init"),
+                                                Rng::derive(seed, "stream"));
+        }
         default:
             MOELAB_ASSERT(false, "unknown StreamKind");
     }

@@ -4,6 +4,8 @@
 #include "core/stream/token_batch.h"
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace moe {
 
@@ -23,6 +25,11 @@ public:
 
     /// Number of distinct domain labels (labels are in [0, nDomains())); 0 if the stream has none.
     virtual int nDomains() const = 0;
+
+    /// The word of each token id, for streams of real text (traces store it); else nullptr.
+    virtual const std::vector<std::string>* vocabulary() const { return nullptr; }
+    /// The name of each domain label when the stream has names for them; else nullptr.
+    virtual const std::vector<std::string>* domainNames() const { return nullptr; }
 };
 
 }  // namespace moe

@@ -249,7 +249,7 @@ std::string issueAbout(const std::vector<std::string>& overrides, const std::str
 TEST(BaselineRouters, ScenarioRules) {
     // Hash routing needs token ids, which only the zipf stream has.
     const std::string hash = issueAbout({"router.kind=hash", "stream.kind=clusters"}, "router.kind");
-    EXPECT_NE(hash.find("accepted stream.kind: zipf | dumped (with /token_id)"), std::string::npos)
+    EXPECT_NE(hash.find("accepted stream.kind: zipf | text | dumped (with /token_id)"), std::string::npos)
         << hash;
     EXPECT_TRUE(loadScenario("", {"router.kind=hash", "stream.kind=zipf", "router.k=1"}));
     // RRE draws all k inside one group.

@@ -18,7 +18,8 @@ SCALARS = [
     "drop_fraction", "token_drop_fraction", "picked_once_fraction", "picked_many_fraction",
     "null_fraction", "load_cv", "max_over_mean", "load_entropy", "router_entropy",
     "dead_experts", "collapse", "task_loss", "aux_loss", "z_loss", "importance_loss",
-    "load_loss", "seq_aux_loss", "total_loss", "specialization", "capacity",
+    "load_loss", "seq_aux_loss", "total_loss", "specialization", "vocab_specialization",
+    "capacity",
 ]
 PER_EXPERT = ["demand", "load", "dropped", "importance", "mean_score"]
 INT64 = {"step", "capacity"}
@@ -108,7 +109,7 @@ def main():
         return 2
     with h5py.File(sys.argv[1], "r") as f:
         attrs = f.attrs
-        check(as_str(attrs.get("schema_version", "")) == "1.1", "schema_version != 1.1")
+        check(as_str(attrs.get("schema_version", "")) == "1.2", "schema_version != 1.2")
         check(attrs.get("moelab_version") == "sample", "moelab_version")
         scenario = attrs.get("scenario")
         check(scenario == "[router]\nkind = token_choice\nk = 2\n# µ\n",

@@ -2,6 +2,7 @@
 #include "core/io/hdf5_util.h"
 #include "core/io/trace_error.h"
 #include "core/io/trace_reader.h"
+#include "core/io/trace_text.h"
 #include "core/io/trace_schema.h"
 #include "core/io/trace_writer.h"
 
@@ -56,6 +57,7 @@ StepStats makeStats(int64_t row, int layer, int nExperts) {
     s.seqAuxLoss = base + 14 + r;
     s.totalLoss = base + 15 + r;
     s.specialization = row % 3 == 0 ? kNaN : base + 16 + r;
+    s.vocabSpecialization = row % 4 == 0 ? kNaN : base + 17 + r;
     s.capacity = row % 5 == 0 ? -1 : 100 + row;
     s.pickedOnceFraction = base + 18 + r;
     s.pickedManyFraction = base + 19 + r;
@@ -89,6 +91,7 @@ const std::vector<std::pair<std::string, std::function<double(const StepStats&)>
     {"seq_aux_loss", [](const StepStats& s) { return s.seqAuxLoss; }},
     {"total_loss", [](const StepStats& s) { return s.totalLoss; }},
     {"specialization", [](const StepStats& s) { return s.specialization; }},
+    {"vocab_specialization", [](const StepStats& s) { return s.vocabSpecialization; }},
     {"capacity", [](const StepStats& s) { return static_cast<double>(s.capacity); }},
     {"picked_once_fraction", [](const StepStats& s) { return s.pickedOnceFraction; }},
     {"picked_many_fraction", [](const StepStats& s) { return s.pickedManyFraction; }},
@@ -244,7 +247,7 @@ TEST_F(TraceWriterTest, RoundTripsEveryDatasetAndAttributeAcrossFlushes) {
     for (int layer = 0; layer < nLayers; ++layer) {
         const auto data = readTrace(file, layer);
         ASSERT_TRUE(data) << data.error();
-        EXPECT_EQ(data->schemaVersion, "1.1");
+        EXPECT_EQ(data->schemaVersion, std::string(kSchemaVersion));
         EXPECT_EQ(data->moelabVersion, meta.moelabVersion);
         EXPECT_EQ(data->scenario, meta.scenario);
         EXPECT_EQ(data->seed, meta.seed);
@@ -614,6 +617,29 @@ TEST_F(TraceWriterTest, SnapshotsRoundTripWithAbsentTokensPadded) {
     }
 }
 
+TEST_F(TraceWriterTest, VocabularyAndDomainNamesRoundTrip) {
+    const std::string file = path("text.h5");
+    TraceMetadata meta = makeMetadata(3, 1);
+    meta.vocabulary = {"the", ",", "caf\xc3\xa9", "", "<unk>"};
+    meta.domainNames = {"art", "computers"};
+    {
+        TraceWriter writer(file, meta, countOnly(4));
+        writer.append(0, makeStats(0, 0, 3));
+        writer.close();
+    }
+    const auto text = readTraceText(file);
+    ASSERT_TRUE(text) << text.error();
+    EXPECT_EQ(text->vocabulary, meta.vocabulary);
+    EXPECT_EQ(text->domainNames, meta.domainNames);
+
+    const std::string plain = path("plain.h5");
+    { TraceWriter writer(plain, makeMetadata(3, 1), countOnly(4)); }
+    const auto none = readTraceText(plain);
+    ASSERT_TRUE(none) << none.error();
+    EXPECT_TRUE(none->vocabulary.empty());
+    EXPECT_TRUE(none->domainNames.empty());
+}
+
 TEST_F(TraceWriterTest, TraceWithoutSnapshotsHasNoSnapshotGroup) {
     const std::string file = writeTrace("plain.h5", 4);
     const auto header = readTraceHeader(file);
@@ -820,6 +846,19 @@ TEST_F(TraceReaderTest, NamesEveryMissingDataset) {
               file + ": not a complete moelab trace; missing layer_0/load_cv, layer_0/demand");
     // The header alone does not need them.
     EXPECT_TRUE(readTraceHeader(file));
+}
+
+TEST_F(TraceReaderTest, ReadsATraceOfSchema11WhichLacksLaterDatasets) {
+    const std::string file = writeTrace("v1_1.h5", 5);
+    {
+        const Handle h5(H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+        ASSERT_GE(H5Ldelete(h5.get(), "layer_0/vocab_specialization", H5P_DEFAULT), 0);
+    }
+    setRootStringAttribute(file, "schema_version", "1.1");
+    const auto data = readTrace(file);
+    ASSERT_TRUE(data) << data.error();
+    EXPECT_EQ(data->scalars.count("vocab_specialization"), 0u);
+    EXPECT_EQ(data->scalars.at("load_cv").size(), 5u);
 }
 
 TEST_F(TraceReaderTest, NamesMissingRootAttributes) {
