@@ -249,12 +249,11 @@ tl::expected<std::optional<std::string>, std::string> DumpedFile::textAttribute(
     H5Tset_cset(memory.get(), H5Tget_cset(stored.get()));
     // h5py writes str as variable-length strings, numpy bytes as fixed-length ones.
     if (H5Tis_variable_str(stored.get()) > 0) {
-        H5Tset_size(memory.get(), H5T_VARIABLE);
-        char* text = nullptr;
-        if (H5Aread(attribute->get(), memory.get(), &text) < 0) return fail();
-        std::string value = text != nullptr ? text : "";
-        H5free_memory(text);
-        return value;
+        auto value = h5::readVariableStringAttribute(attribute->get());
+        if (!value)
+            return tl::make_unexpected(
+                fmt::format("{}: attribute {}: unreadable: {}", m_path, name, value.error()));
+        return *value;
     }
     // One byte more than stored, so a string that fills its width keeps its last character.
     const size_t width = H5Tget_size(stored.get());

@@ -5,6 +5,7 @@
 // trace writer and reader (and tests that link HDF5 themselves) include this header.
 
 #include <hdf5.h>
+#include <tl/expected.hpp>
 
 #include <string>
 
@@ -60,5 +61,14 @@ private:
 /// "unable to open file: name = 'x.h5', errno = 2, error message = 'No such file or directory',
 /// ..."), or "unknown HDF5 error" when the stack is empty.
 std::string errorText();
+
+/// Reads a scalar variable-length string attribute without HDF5's variable-length conversion,
+/// which in HDF5 1.10 trusts what a corrupt file says: it allocates and zeroes whatever length
+/// the stored descriptor claims (4 GB from an 8 KB file) and can loop forever in a corrupt
+/// global heap. Instead the stored descriptor (length, heap collection address, object index)
+/// is copied out unconverted, and the string is read from the file's global heap collection
+/// with every offset and size checked against the collection and the file. The error says
+/// what is wrong with the file. Needs the default (sec2) file driver.
+tl::expected<std::string, std::string> readVariableStringAttribute(hid_t attribute);
 
 }  // namespace moe::io::h5
