@@ -122,6 +122,26 @@ tl::expected<DumpedDataset, std::string> DumpedFile::openDataset(
         }
         elements *= n;
     }
+    // HDF5 1.10 trusts a dataset's layout: it read a fuzzed file's contiguous data through a NULL
+    // buffer when the stored block was missing. Contiguous data must lie whole inside the file,
+    // and compact data must hold every element.
+    const hid_t handle = dataset.handle.get();
+    const Handle creation(H5Dget_create_plist(handle), H5Pclose);
+    const Handle type(H5Dget_type(handle), H5Tclose);
+    const H5D_layout_t layout = creation.valid() ? H5Pget_layout(creation.get()) : H5D_LAYOUT_ERROR;
+    if (layout == H5D_CONTIGUOUS || layout == H5D_COMPACT) {
+        const uint64_t needed = elements * (type.valid() ? H5Tget_size(type.get()) : 0);
+        const hsize_t stored = H5Dget_storage_size(handle);
+        std::error_code ec;
+        const uintmax_t fileBytes = std::filesystem::file_size(m_path, ec);
+        const haddr_t offset = layout == H5D_CONTIGUOUS ? H5Dget_offset(handle) : 0;
+        if (needed == 0 || stored < needed || ec ||
+            (layout == H5D_CONTIGUOUS &&
+             (offset == HADDR_UNDEF || offset > fileBytes || needed > fileBytes - offset))) {
+            return fail(fmt::format("its {} bytes of data are not in the file (corrupt layout)",
+                                    needed));
+        }
+    }
     return dataset;
 }
 

@@ -4,6 +4,7 @@
 // call must come back with an error value (not crash, hang or throw).
 
 #include "core/config/options.h"
+#include "core/io/route_batch_reader.h"
 #include "core/io/trace_reader.h"
 #include "core/stream/dumped_stream.h"
 
@@ -67,4 +68,12 @@ TEST(FuzzRegression, TraceReaderVlenHeapLoop) {
     const auto header = moe::io::readTraceHeader(fuzzInput("fuzz_trace_reader-vlen-heap-loop"));
     ASSERT_FALSE(header.has_value());
     EXPECT_NE(header.error().find("missing layer_0/step"), std::string::npos) << header.error();
+}
+
+// A contiguous dataset whose stored block is not in the file: HDF5's H5Dread copied from a NULL
+// buffer (SIGSEGV in a normal build too). Datasets are now checked against the file first.
+TEST(FuzzRegression, DumpedReaderContiguousOutsideFile) {
+    const auto batch = moe::io::readRouteBatch(fuzzInput("found/fuzz_dumped_reader-crash-b5bc2c868022"));
+    ASSERT_FALSE(batch.has_value());
+    EXPECT_NE(batch.error().find("corrupt layout"), std::string::npos) << batch.error();
 }
