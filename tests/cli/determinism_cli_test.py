@@ -19,9 +19,9 @@ from trace_compare import differences
 
 MOELAB, SCENARIO, WORKDIR = sys.argv[1:4]
 problems = []
-# Tokens enough that the token loops and the experts are split between threads
-# (core/util/parallel.h runs a loop in parallel only above a work threshold).
-COMMON = ["--train.steps=40", "--train.tokens=4096", "--trace.snapshot_every=10",
+# Tokens enough that the experts' loops are split between threads (core/util/parallel.h runs
+# a loop in parallel only above 2 Mflop; the experts here do about 16).
+COMMON = ["--train.steps=30", "--train.tokens=1024", "--trace.snapshot_every=10",
           "--trace.flush_every=7", "--quiet", "--force"]
 
 
