@@ -79,6 +79,7 @@ std::optional<std::string> DumpedFile::open() {
         H5Eclear2(H5E_DEFAULT);
         return m_path + ": not an HDF5 file";
     }
+    if (auto problem = h5::checkRootGroupHeap(m_path)) return m_path + ": " + *problem;
     m_file = Handle(H5Fopen(m_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (!m_file.valid()) return m_path + ": cannot open: " + h5::errorText();
     return std::nullopt;

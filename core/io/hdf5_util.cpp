@@ -9,6 +9,8 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <utility>
 
@@ -192,6 +194,48 @@ tl::expected<std::string, std::string> readVariableStringAttribute(hid_t attribu
         at += kHeapObjectHeaderBytes + padded;
     }
     return corrupt(fmt::format("no object {}", index));
+}
+
+std::optional<std::string> checkRootGroupHeap(const std::string& path) {
+    std::error_code ec;
+    const uint64_t fileBytes = std::filesystem::file_size(path, ec);
+    std::ifstream in(path, std::ios::binary);
+    if (ec || !in) return std::nullopt;  // the open that follows reports it
+    const auto read = [&](uint64_t offset, unsigned char* out, size_t bytes) {
+        if (offset > fileBytes || bytes > fileBytes - offset) return false;
+        in.seekg(static_cast<std::streamoff>(offset));
+        return static_cast<bool>(in.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(bytes)));
+    };
+    // The superblock is at 0 or after a user block of 512, 1024, 2048, ... bytes.
+    static constexpr unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    std::array<unsigned char, 96> block{};
+    uint64_t superblock = 0;
+    while (!read(superblock, block.data(), block.size()) ||
+           std::memcmp(block.data(), kSignature, sizeof kSignature) != 0) {
+        superblock = superblock == 0 ? 512 : superblock * 2;
+        if (superblock >= fileBytes) return std::nullopt;  // H5Fopen reports it
+    }
+    const unsigned version = block[8];
+    if (version > 1 || block[13] != 8 || block[14] != 8) return std::nullopt;
+    // Version 1 adds 4 bytes (indexed storage K and reserved) before the addresses.
+    const size_t addresses = version == 0 ? 24 : 28;
+    const uint64_t base = littleEndian(block.data() + addresses, 8);
+    const size_t rootEntry = addresses + 32;  // after base, free-space, end-of-file, driver
+    const uint64_t cacheType = littleEndian(block.data() + rootEntry + 16, 4);
+    if (cacheType != 1) return std::nullopt;  // no symbol table cached in the root entry
+    const uint64_t heap = littleEndian(block.data() + rootEntry + 32, 8);
+    const auto corrupt = [&](const std::string& what) {
+        return fmt::format("corrupt root group: its local heap at address {} {}", heap, what);
+    };
+    std::array<unsigned char, 32> header{};
+    if (base > fileBytes || heap > fileBytes - base || !read(base + heap, header.data(), header.size()))
+        return corrupt("is outside the file");
+    if (std::memcmp(header.data(), "HEAP", 4) != 0) return corrupt("has no HEAP signature");
+    const uint64_t dataBytes = littleEndian(header.data() + 8, 8);
+    const uint64_t data = littleEndian(header.data() + 24, 8);
+    if (data > fileBytes - base || dataBytes > fileBytes - base - data)
+        return corrupt(fmt::format("has {} bytes of data at {}, outside the file", dataBytes, data));
+    return std::nullopt;
 }
 
 }  // namespace moe::io::h5

@@ -7,6 +7,7 @@
 #include <hdf5.h>
 #include <tl/expected.hpp>
 
+#include <optional>
 #include <string>
 
 namespace moe::io::h5 {
@@ -70,5 +71,12 @@ std::string errorText();
 /// with every offset and size checked against the collection and the file. The error says
 /// what is wrong with the file. Needs the default (sec2) file driver.
 tl::expected<std::string, std::string> readVariableStringAttribute(hid_t attribute);
+
+/// Checks the root group's local heap of a file in the original format (superblock version 0 or
+/// 1, what h5py writes by default), as the superblock's root entry names it: the "HEAP"
+/// signature and a data segment inside the file. HDF5 1.10 follows a corrupt one into a NULL
+/// buffer on the first name lookup (SIGSEGV, found by fuzzing). Files in the newer formats have
+/// no local heaps and pass. Call before H5Fopen; the error says what is wrong.
+std::optional<std::string> checkRootGroupHeap(const std::string& path);
 
 }  // namespace moe::io::h5

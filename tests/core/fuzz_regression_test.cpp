@@ -77,3 +77,18 @@ TEST(FuzzRegression, DumpedReaderContiguousOutsideFile) {
     ASSERT_FALSE(batch.has_value());
     EXPECT_NE(batch.error().find("corrupt layout"), std::string::npos) << batch.error();
 }
+
+// Two files whose root group's local heap is corrupt (no HEAP signature): HDF5's first name
+// lookup (H5Lexists) copied into a NULL buffer, SIGSEGV in a normal build too. The heap is now
+// checked before HDF5 opens the file.
+TEST(FuzzRegression, DumpedReaderLocalHeap) {
+    for (const char* name : {"fuzz_dumped_reader-link-segv", "fuzz_dumped_reader-local-heap-segv"}) {
+        SCOPED_TRACE(name);
+        const auto info = moe::DumpedStream::inspect(fuzzInput(name));
+        ASSERT_FALSE(info.has_value());
+        EXPECT_NE(info.error().find("corrupt root group"), std::string::npos) << info.error();
+        const auto batch = moe::io::readRouteBatch(fuzzInput(name));
+        ASSERT_FALSE(batch.has_value());
+        EXPECT_NE(batch.error().find("corrupt root group"), std::string::npos) << batch.error();
+    }
+}
