@@ -16,6 +16,7 @@
 #include "app/cli/run_loop.h"
 #include "app/cli/run_summary.h"
 #include "app/cli/scenario_arguments.h"
+#include "app/cli/trace_destination.h"
 #include "core/config/options.h"
 #include "core/sim/simulation.h"
 
@@ -90,8 +91,20 @@ int runCommand(const std::vector<std::string>& args) {
     }
     const ScenarioConfig& cfg = *loaded;
     const std::string out = a.out.empty() ? defaultTracePath(a.scenario) : a.out;
-    if (std::filesystem::exists(out) && !a.force) {
-        fmt::print(stderr, "moelab run: {} exists; refusing to overwrite it (pass --force)\n", out);
+    const std::string partial = partialTracePath(out);
+    if (!a.force && std::filesystem::exists(out)) {
+        fmt::print(stderr, "moelab run: {} exists; refusing to overwrite it (pass --force to "
+                           "replace it)\n", out);
+        return kExitBadInput;
+    }
+    if (!a.force && std::filesystem::exists(partial)) {
+        fmt::print(stderr, "moelab run: {} exists, left by a run that did not complete; "
+                           "refusing to overwrite it (move it away, or pass --force to replace "
+                           "it)\n", partial);
+        return kExitBadInput;
+    }
+    if (const auto writable = checkTraceDestination(out); !writable) {
+        fmt::print(stderr, "moelab run: {}\n", writable.error());
         return kExitBadInput;
     }
 
@@ -109,12 +122,16 @@ int runCommand(const std::vector<std::string>& args) {
 
     std::signal(SIGINT, onStopSignal);
     std::signal(SIGTERM, onStopSignal);
+    // A file size limit (ulimit -f) then fails the write with EFBIG, reported like a full disk,
+    // instead of killing the process half-way through a flush.
+    std::signal(SIGXFSZ, SIG_IGN);
     const bool showProgress = !a.quiet && isatty(STDERR_FILENO);
     const auto start = std::chrono::steady_clock::now();
     auto lastPrint = start;
     RunSummary summary;
     RunHooks hooks;
     hooks.stop = &g_stopSignal;
+    hooks.overwrite = a.force;
     hooks.onStep = [&](const StepStats& s) {
         summary.add(s);
         const auto now = std::chrono::steady_clock::now();
@@ -133,11 +150,15 @@ int runCommand(const std::vector<std::string>& args) {
         fmt::print(stderr, "\nmoelab run: {}\n", outcome.error);
         exitCode = kExitRuntimeFailure;
     }
+    if (outcome.status != RunStatus::Completed && !outcome.tracePath.empty())
+        fmt::print(stderr, "moelab run: the steps recorded so far are in {}{}\n", outcome.tracePath,
+                   std::filesystem::exists(out) ? fmt::format("; {} is unchanged", out) : "");
     const double seconds = outcome.seconds;
     if (showProgress) fmt::print(stderr, "\n");
 
     const auto& r = cfg.router;
-    fmt::print("moelab run: {} -> {}\n", a.scenario.empty() ? "(defaults)" : a.scenario, out);
+    fmt::print("moelab run: {} -> {}\n", a.scenario.empty() ? "(defaults)" : a.scenario,
+               outcome.tracePath.empty() ? out : outcome.tracePath);
     fmt::print("  {} steps in {:.2f} s ({:.1f} steps/s, {:.0f} tokens/s)\n", summary.steps(),
                seconds, static_cast<double>(summary.steps()) / seconds,
                static_cast<double>(summary.steps()) * cfg.train.tokens / seconds);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "app/cli/run_loop.h"
 
+#include "app/cli/trace_destination.h"
 #include "core/config/options.h"
 #include "core/io/trace_writer.h"
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 
 namespace moe::app {
@@ -69,16 +71,24 @@ RunOutcome runToTrace(Simulation& sim, const std::string& tracePath, const RunHo
     writerOptions.compression = cfg.trace.compression;
     RunOutcome outcome;
     const auto start = std::chrono::steady_clock::now();
+    std::error_code ec;
+    if (!hooks.overwrite && std::filesystem::exists(tracePath, ec)) {
+        outcome.status = RunStatus::Failed;
+        outcome.error = tracePath + " exists; not overwriting it";
+        return outcome;
+    }
+    const std::string partialPath = partialTracePath(tracePath);
     std::unique_ptr<io::TraceWriter> trace;
     try {
         auto lock = lockTrace(hooks);
-        trace = std::make_unique<io::TraceWriter>(tracePath, traceMetadata(sim), writerOptions);
+        trace = std::make_unique<io::TraceWriter>(partialPath, traceMetadata(sim), writerOptions);
     } catch (const io::TraceError& e) {
         outcome.status = RunStatus::Failed;
         outcome.error = e.what();
-        outcome.fileLevelFailure = e.dataset().empty();
+        outcome.fileLevelFailure = true;
         return outcome;
     }
+    outcome.tracePath = partialPath;
 
     try {
         while (sim.stepIndex() < cfg.train.steps) {
@@ -105,7 +115,7 @@ RunOutcome runToTrace(Simulation& sim, const std::string& tracePath, const RunHo
     } catch (const io::TraceError& e) {
         outcome.status = RunStatus::Failed;
         outcome.error = e.what();
-        outcome.fileLevelFailure = e.dataset().empty();
+        outcome.fileLevelFailure = true;
     }
     if (outcome.status == RunStatus::Failed) {
         try {
@@ -113,7 +123,7 @@ RunOutcome runToTrace(Simulation& sim, const std::string& tracePath, const RunHo
             trace->close();  // keep every step recorded before the failure
         } catch (const io::TraceError& e) {
             outcome.error += std::string("; ") + e.what();
-            outcome.fileLevelFailure = outcome.fileLevelFailure || e.dataset().empty();
+            outcome.fileLevelFailure = true;
         }
     }
     {
@@ -121,6 +131,14 @@ RunOutcome runToTrace(Simulation& sim, const std::string& tracePath, const RunHo
         // HDF5 call under the lock).
         auto lock = lockTrace(hooks);
         trace.reset();
+    }
+    if (outcome.status == RunStatus::Completed) {
+        if (const auto published = publishTrace(partialPath, tracePath, hooks.overwrite)) {
+            outcome.tracePath = tracePath;
+        } else {
+            outcome.status = RunStatus::Failed;
+            outcome.error = published.error();
+        }
     }
     outcome.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -6,6 +6,7 @@
 #include "app/cli/scenario_arguments.h"
 #include "app/cli/sweep_plan.h"
 #include "app/cli/sweep_summary.h"
+#include "app/cli/trace_destination.h"
 #include "core/config/options.h"
 #include "core/io/trace_reader.h"
 #include "core/sim/simulation.h"
@@ -104,6 +105,10 @@ bool writeFileAtomically(const fs::path& path, const std::string& text) {
     return !ec;
 }
 
+std::string tracePath(const fs::path& dir, const PlannedRun& run) {
+    return (dir / (run.name + ".h5")).string();
+}
+
 /// The summary fields of a run whose trace and sidecar say it is complete, else nothing.
 std::optional<std::vector<std::string>> completedFields(const fs::path& dir, const PlannedRun& run,
                                                         const std::vector<std::string>& keys) {
@@ -111,7 +116,10 @@ std::optional<std::vector<std::string>> completedFields(const fs::path& dir, con
     if (!fs::exists(done)) return std::nullopt;
     auto fields = parseDoneFile(readFile(done), keys);
     if (!fields) return std::nullopt;
-    const auto header = io::readTraceHeader((dir / (run.name + ".h5")).string());
+    // A failed run's trace never gets its final name (runToTrace).
+    const std::string trace = fieldsFailed(keys, *fields) ? partialTracePath(tracePath(dir, run))
+                                                          : tracePath(dir, run);
+    const auto header = io::readTraceHeader(trace);
     if (!header) return std::nullopt;
     // A run that failed (NaN) stops early and is complete with the steps it recorded.
     const int64_t steps = std::strtoll((*fields)[keys.size() + 1].c_str(), nullptr, 10);
@@ -263,7 +271,12 @@ int sweepCommand(const std::vector<std::string>& args) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec || !fs::is_directory(dir)) {
-        fmt::print(stderr, "moelab sweep: cannot create the folder {}: {}\n", a.out, ec.message());
+        fmt::print(stderr, "moelab sweep: cannot create the folder {}: {}\n", a.out,
+                   ec ? ec.message() : "a file has that name");
+        return kExitBadInput;
+    }
+    if (const auto writable = checkTraceDestination((dir / "trace.h5").string()); !writable) {
+        fmt::print(stderr, "moelab sweep: {}\n", writable.error());
         return kExitBadInput;
     }
 
@@ -278,6 +291,24 @@ int sweepCommand(const std::vector<std::string>& args) {
         pending.push_back(i);
     }
     const size_t skipped = runs.size() - pending.size();
+    // A trace under a final name belongs to a completed run; without its sidecar the sweep
+    // cannot tell whose (another sweep's, or one whose sidecar was deleted), so it is not
+    // overwritten unless asked. Partial traces of unfinished runs are rerun and replaced.
+    if (!a.force) {
+        std::vector<std::string> unknown;
+        for (const size_t i : pending)
+            if (fs::exists(tracePath(dir, runs[i]))) unknown.push_back(tracePath(dir, runs[i]));
+        if (!unknown.empty()) {
+            fmt::print(stderr,
+                       "moelab sweep: refusing to overwrite {} trace{} with no <run>.done "
+                       "recording {} as complete: {} (remove {} to rerun, or pass --force to "
+                       "rerun every run)\n",
+                       unknown.size(), unknown.size() == 1 ? "" : "s",
+                       unknown.size() == 1 ? "it" : "them", fmt::join(unknown, ", "),
+                       unknown.size() == 1 ? "it" : "them");
+            return kExitBadInput;
+        }
+    }
 
     unsigned jobs =
         a.jobs > 0 ? static_cast<unsigned>(a.jobs) : std::thread::hardware_concurrency();
@@ -306,6 +337,7 @@ int sweepCommand(const std::vector<std::string>& args) {
 
     std::signal(SIGINT, onSweepStopSignal);
     std::signal(SIGTERM, onSweepStopSignal);
+    std::signal(SIGXFSZ, SIG_IGN);  // a file size limit fails the write (EFBIG), see run_command
     std::mutex traceMutex;
     std::atomic<size_t> next{0};
     std::atomic<size_t> finished{0};
@@ -332,8 +364,9 @@ int sweepCommand(const std::vector<std::string>& args) {
                 RunHooks hooks;
                 hooks.stop = &g_stopSignal;
                 hooks.traceMutex = &traceMutex;
+                hooks.overwrite = a.force;
                 hooks.onStep = [&metrics](const StepStats& s) { metrics.add(s); };
-                outcome = runToTrace(*sim, (dir / (run.name + ".h5")).string(), hooks);
+                outcome = runToTrace(*sim, tracePath(dir, run), hooks);
             }
             if (outcome.fileLevelFailure) fileLevelFailure = true;
             if (outcome.status != RunStatus::Stopped) {

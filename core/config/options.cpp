@@ -833,7 +833,8 @@ private:
 void checkCombinations(const ScenarioConfig& c, Problems& problems) {
     const RouterConfig& r = c.router;
     // Null experts are routed like the others (ROUTING.md §7): they count in E for routing.
-    const int experts = c.model.experts + std::max(0, c.model.nullExperts);
+    // In 64 bits: both counts may be near INT_MAX in a scenario that checkMemory refuses.
+    const int64_t experts = int64_t{c.model.experts} + std::max(0, c.model.nullExperts);
     if (experts >= 1 && r.k > experts) {
         problems.add("router.k",
                      fmt::format("{} exceeds the experts a token can choose ({}); accepted: integer "
@@ -854,7 +855,7 @@ void checkCombinations(const ScenarioConfig& c, Problems& problems) {
                                  r.topkGroup, r.groups));
     } else if (r.groups > 1 && groupsDivide && r.topkGroup >= 1 && r.k >= 1 && r.k <= experts &&
                r.kind != RouterKind::Rre) {
-        const int eligible = r.topkGroup * (experts / r.groups);
+        const int64_t eligible = r.topkGroup * (experts / r.groups);
         if (r.k > eligible) {
             problems.add("router.k",
                          fmt::format("{} exceeds the {} experts eligible in router.topk_group = "
@@ -1023,12 +1024,16 @@ void checkTextCorpusPath(const ScenarioConfig& c, Problems& problems) {
 void checkMemory(const ScenarioConfig& c, Problems& problems) {
     const ModelConfig& m = c.model;
     if (c.train.tokens < 1 || m.experts < 1 || m.width < 1 || m.hidden < 1 || m.out < 0 ||
-        m.teacherHidden < 1 || c.stream.domains < 1 || c.router.k < 1) {
+        m.teacherHidden < 1 || c.stream.domains < 1 || c.router.k < 1 || c.stream.vocab < 1) {
         return;  // already reported as out of range
     }
+    // Every size is an int below 2^31 and the estimate is computed in double: the largest
+    // product (about 2^96) is far inside double's range, so no size can overflow it.
     constexpr double kLimitBytes = 16.0 * 1024 * 1024 * 1024;
     const double tokens = c.train.tokens;
     const double experts = m.experts;
+    const double columns = experts + std::max(0, m.nullExperts);      // router outputs
+    const double allExperts = experts + std::max(0, m.sharedExperts);  // expert parameters
     const double width = m.width;
     const double hidden = m.hidden;
     const double out = m.out == 0 ? width : m.out;
@@ -1036,25 +1041,35 @@ void checkMemory(const ScenarioConfig& c, Problems& problems) {
     // Expert buffers hold every kept assignment, T * k slots padded by the capacity factor, but
     // never more than every token in every expert.
     const double slots =
-        std::min(tokens * c.router.k * std::max(1.0, c.router.effectiveCapacityFactor()), tokens * experts);
+        std::min(tokens * c.router.k * std::max(1.0, c.router.effectiveCapacityFactor()), tokens * columns);
     // Input [T, d], output and target [T, d_out], logits, scores and their gradients [T, E],
     // expert input, hidden and output per slot.
     const double activations =
-        tokens * (width + 2 * out + 4 * experts) + slots * (width + hidden + out);
+        tokens * (width + 2 * out + 4 * columns) + slots * (width + hidden + out);
     // Experts [E, d, h] + [E, h, d_out], router [d, E], one teacher MLP per domain.
-    const double parameters = experts * (width * hidden + hidden * out) + width * experts +
+    const double parameters = allExperts * (width * hidden + hidden * out) + width * columns +
                               c.stream.domains * (width * teacherHidden + teacherHidden * out);
+    // The zipf stream's embedding table [V, d] and its rank tables.
+    const double vocabulary =
+        c.stream.kind == StreamKind::Zipf ? c.stream.vocab * (width + 3.0) : 0.0;
     // 4 bytes each; activations twice (values, gradients), parameters four times (values,
     // gradients, Adam m and v).
-    const double bytes = 4.0 * (2.0 * activations + 4.0 * parameters);
+    const double activationBytes = 4.0 * 2.0 * activations;
+    const double parameterBytes = 4.0 * 4.0 * parameters;
+    const double vocabularyBytes = 4.0 * vocabulary;
+    const double bytes = activationBytes + parameterBytes + vocabularyBytes;
     if (bytes <= kLimitBytes) return;
-    problems.add(2.0 * activations > 4.0 * parameters ? "train.tokens" : "model.experts",
-                 fmt::format("this scenario needs about {:.1f} GiB for its per-step matrices and "
-                             "parameters (T = {}, E = {}, d = {}, h = {}), above the 16 GiB "
-                             "limit; reduce train.tokens, model.experts, model.width or "
-                             "model.hidden",
-                             bytes / (1024.0 * 1024.0 * 1024.0), c.train.tokens, m.experts, m.width,
-                             m.hidden));
+    const char* key = vocabularyBytes > std::max(activationBytes, parameterBytes) ? "stream.vocab"
+                      : activationBytes > parameterBytes                         ? "train.tokens"
+                                                                                 : "model.experts";
+    problems.add(key, fmt::format("this scenario needs about {:.1f} GiB for its per-step matrices, "
+                                  "parameters and tables (T = {}, E = {}, d = {}, h = {}{}), above "
+                                  "the 16 GiB limit; reduce train.tokens, model.experts, "
+                                  "model.width or model.hidden{}",
+                                  bytes / (1024.0 * 1024.0 * 1024.0), c.train.tokens, m.experts,
+                                  m.width, m.hidden,
+                                  vocabulary > 0 ? fmt::format(", V = {}", c.stream.vocab) : "",
+                                  vocabulary > 0 ? " or stream.vocab" : ""));
 }
 
 /// Word-wraps `text` to `width` columns, each line starting with `indent`.

@@ -66,6 +66,7 @@ std::optional<std::string> DumpedFile::open() {
         H5Eclear2(H5E_DEFAULT);
         return m_path + ": not an HDF5 file";
     }
+    if (auto problem = h5::checkRootGroupHeap(m_path)) return m_path + ": " + *problem;
     m_file = Handle(H5Fopen(m_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (!m_file.valid()) return m_path + ": cannot open: " + h5::errorText();
     return std::nullopt;
@@ -108,6 +109,26 @@ tl::expected<DumpedDataset, std::string> DumpedFile::openDataset(
                                     limitText));
         }
         elements *= n;
+    }
+    // HDF5 1.10 trusts a dataset's layout: it read a fuzzed file's contiguous data through a NULL
+    // buffer when the stored block was missing. Contiguous data must lie whole inside the file,
+    // and compact data must hold every element.
+    const hid_t handle = dataset.handle.get();
+    const Handle creation(H5Dget_create_plist(handle), H5Pclose);
+    const Handle type(H5Dget_type(handle), H5Tclose);
+    const H5D_layout_t layout = creation.valid() ? H5Pget_layout(creation.get()) : H5D_LAYOUT_ERROR;
+    if (layout == H5D_CONTIGUOUS || layout == H5D_COMPACT) {
+        const uint64_t needed = elements * (type.valid() ? H5Tget_size(type.get()) : 0);
+        const hsize_t stored = H5Dget_storage_size(handle);
+        std::error_code ec;
+        const uintmax_t fileBytes = std::filesystem::file_size(m_path, ec);
+        const haddr_t offset = layout == H5D_CONTIGUOUS ? H5Dget_offset(handle) : 0;
+        if (needed == 0 || stored < needed || ec ||
+            (layout == H5D_CONTIGUOUS &&
+             (offset == HADDR_UNDEF || offset > fileBytes || needed > fileBytes - offset))) {
+            return fail(fmt::format("its {} bytes of data are not in the file (corrupt layout)",
+                                    needed));
+        }
     }
     return dataset;
 }
@@ -236,12 +257,11 @@ tl::expected<std::optional<std::string>, std::string> DumpedFile::textAttribute(
     H5Tset_cset(memory.get(), H5Tget_cset(stored.get()));
     // h5py writes str as variable-length strings, numpy bytes as fixed-length ones.
     if (H5Tis_variable_str(stored.get()) > 0) {
-        H5Tset_size(memory.get(), H5T_VARIABLE);
-        char* text = nullptr;
-        if (H5Aread(attribute->get(), memory.get(), &text) < 0) return fail();
-        std::string value = text != nullptr ? text : "";
-        H5free_memory(text);
-        return value;
+        auto value = h5::readVariableStringAttribute(attribute->get());
+        if (!value)
+            return tl::make_unexpected(
+                fmt::format("{}: attribute {}: unreadable: {}", m_path, name, value.error()));
+        return *value;
     }
     // One byte more than stored, so a string that fills its width keeps its last character.
     const size_t width = H5Tget_size(stored.get());

@@ -5,9 +5,9 @@
 // trace writer and reader (and tests that link HDF5 themselves) include this header.
 
 #include <hdf5.h>
-
 #include <tl/expected.hpp>
 
+#include <optional>
 #include <string>
 
 namespace moe::io::h5 {
@@ -70,5 +70,20 @@ std::string errorText();
 /// "<path>: <what>" (no such file, a directory, not an HDF5 file, the HDF5 cause). Callers hold
 /// an ErrorPrintingOff.
 tl::expected<Handle, std::string> openForReading(const std::string& path);
+/// Reads a scalar variable-length string attribute without HDF5's variable-length conversion,
+/// which in HDF5 1.10 trusts what a corrupt file says: it allocates and zeroes whatever length
+/// the stored descriptor claims (4 GB from an 8 KB file) and can loop forever in a corrupt
+/// global heap. Instead the stored descriptor (length, heap collection address, object index)
+/// is copied out unconverted, and the string is read from the file's global heap collection
+/// with every offset and size checked against the collection and the file. The error says
+/// what is wrong with the file. Needs the default (sec2) file driver.
+tl::expected<std::string, std::string> readVariableStringAttribute(hid_t attribute);
+
+/// Checks the root group's local heap of a file in the original format (superblock version 0 or
+/// 1, what h5py writes by default), as the superblock's root entry names it: the "HEAP"
+/// signature and a data segment inside the file. HDF5 1.10 follows a corrupt one into a NULL
+/// buffer on the first name lookup (SIGSEGV, found by fuzzing). Files in the newer formats have
+/// no local heaps and pass. Call before H5Fopen; the error says what is wrong.
+std::optional<std::string> checkRootGroupHeap(const std::string& path);
 
 }  // namespace moe::io::h5

@@ -87,16 +87,9 @@ public:
         if (H5Tget_class(type.get()) != H5T_STRING) fail(at(name) + " is not a string");
         requireScalar(attribute, name);
         if (H5Tis_variable_str(type.get()) > 0) {
-            const Handle memoryType(H5Tcopy(H5T_C_S1), H5Tclose);
-            char* text = nullptr;
-            if (H5Tset_size(memoryType.get(), H5T_VARIABLE) < 0 ||
-                H5Tset_cset(memoryType.get(), H5Tget_cset(type.get())) < 0 ||
-                H5Aread(attribute.get(), memoryType.get(), &text) < 0) {
-                fail("cannot read " + at(name) + ": " + h5::errorText());
-            }
-            std::string value = text != nullptr ? text : "";
-            H5free_memory(text);
-            return value;
+            auto value = h5::readVariableStringAttribute(attribute.get());
+            if (!value) fail("cannot read " + at(name) + ": " + value.error());
+            return *value;
         }
         const size_t size = H5Tget_size(type.get());
         std::string value(size, '\0');

@@ -60,9 +60,10 @@ struct TraceWriterOptions {
 /// the file and the dataset; a flush that failed keeps its rows buffered, so a later flush() (for
 /// example after freeing disk space) writes them again in place. close() after a failed write
 /// releases the file without writing more; the file keeps what was written before the failure.
-/// Known HDF5 1.10 limit: when the failure hits the file's own metadata (the TraceError then
-/// names no dataset), HDF5 can neither flush nor close that file again, and its clean-up at
-/// process exit may crash; a program that reports such an error should end with std::_Exit.
+/// Known HDF5 1.10 limit: after a failed write whose cause persists (a full disk, a file size
+/// limit), HDF5 may be unable to close that file, and its clean-up at process exit may then
+/// crash (HDFFV-11052); a program that reports a TraceError from a write should end with
+/// std::_Exit.
 class TraceWriter {
 public:
     /// Creates (or truncates) `path` and writes the root attributes, the layer groups and their

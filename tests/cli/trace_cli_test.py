@@ -2,14 +2,17 @@
 # SPDX-License-Identifier: MIT
 """End-to-end checks of moelab traces with h5py (no moelab code on the reading side):
 
-  crash     runs killed with SIGKILL at random moments leave a file that opens (SWMR read, as for
-            any trace whose writer did not close it) and holds whole rows; probes a kill during
-            a flush, which left unreadable files before SWMR.
-  interrupt SIGINT stops a run with exit 130 and a closed trace holding every recorded step.
-  live      a running trace is read while it grows, by h5py and by `moelab inspect`.
+  crash     runs killed with SIGKILL at random moments leave TRACE.partial, which opens (SWMR
+            read, as for any trace whose writer did not close it) and holds whole rows; probes a
+            kill during a flush, which left unreadable files before SWMR.
+  interrupt SIGINT stops a run with exit 130 and a closed TRACE.partial holding every recorded
+            step; the message says where it is.
+  terminate the same for SIGTERM.
+  live      a running trace (TRACE.partial; TRACE does not exist yet) is read while it grows, by
+            h5py and by `moelab inspect`.
   inspect   `moelab inspect` output, exit codes and its refusal of a newer schema major.
 
-usage: trace_cli_test.py MOELAB SCENARIO WORKDIR {crash,interrupt,live,inspect}
+usage: trace_cli_test.py MOELAB SCENARIO WORKDIR {crash,interrupt,terminate,live,inspect}
 Run with /usr/bin/python3 (it sees python3-h5py). Exits 1 with one line per problem."""
 
 import os
@@ -33,9 +36,11 @@ def check(condition, message):
 
 
 def start_run(path, *extra):
-    """A long run in the background; it never finishes on its own within the test."""
-    if os.path.exists(path):
-        os.remove(path)  # so that waiting for rows cannot see an earlier run's file
+    """A long run in the background writing path + ".partial"; it never finishes on its own
+    within the test."""
+    for stale in (path, path + ".partial"):
+        if os.path.exists(stale):
+            os.remove(stale)  # so that waiting for rows cannot see an earlier run's file
     return subprocess.Popen(
         [MOELAB, "run", SCENARIO, "--train.steps=100000", "--trace.flush_every=10",
          "--out", path, "--force", "--quiet", *extra],
@@ -96,7 +101,7 @@ def crash():
         # Half of the runs take snapshots, so that their flushes are longer and easier to hit.
         extra = ["--trace.snapshot_every=5"] if attempt % 2 else []
         process = start_run(path, *extra)
-        if not check(wait_for_rows(path, 10, process), f"run {attempt}: no rows appeared"):
+        if not check(wait_for_rows(path + ".partial", 10, process), f"run {attempt}: no rows appeared"):
             process.kill()
             process.wait()
             continue
@@ -104,32 +109,46 @@ def crash():
         process.send_signal(signal.SIGKILL)
         process.wait()
         check(process.returncode == -signal.SIGKILL, f"run {attempt}: exit {process.returncode}")
-        check_killed_file(path, f"run {attempt}")
+        check(not os.path.exists(path), f"run {attempt}: a killed run's trace has the final name")
+        check_killed_file(path + ".partial", f"run {attempt}")
 
 
-def interrupt():
-    path = os.path.join(WORKDIR, "interrupted.h5")
+def stop_with(signal_number, name):
+    path = os.path.join(WORKDIR, name)
+    partial = path + ".partial"
     process = start_run(path)
-    check(wait_for_rows(path, 10, process), "no rows appeared")
-    process.send_signal(signal.SIGINT)
+    check(wait_for_rows(partial, 10, process), "no rows appeared")
+    process.send_signal(signal_number)
     _, err = process.communicate(timeout=30)
     check(process.returncode == 130, f"exit {process.returncode}, expected 130: {err}")
-    match = re.search(r"stopped by signal \d+ after (\d+) steps", err)
-    if not check(match is not None, f"no 'stopped by signal' message: {err}"):
+    check(f"the steps recorded so far are in {partial}" in err, f"the message does not name {partial}: {err}")
+    check(not os.path.exists(path), "a stopped run's trace has the final name")
+    match = re.search(rf"stopped by signal {int(signal_number)} after (\d+) steps", err)
+    if not check(match is not None, f"no 'stopped by signal {int(signal_number)}' message: {err}"):
         return
     # A plain (non-SWMR) open succeeds only on a file whose writer closed it.
-    with h5py.File(path, "r") as f:
+    with h5py.File(partial, "r") as f:
         n = f["layer_0/step"].shape[0]
         check(n == int(match.group(1)), f"{n} rows on disk, {match.group(1)} steps run")
         for name, length in lengths(f["layer_0"]).items():
             check(length == n, f"{name} has {length} rows, step has {n}")
 
 
+def interrupt():
+    stop_with(signal.SIGINT, "interrupted.h5")
+
+
+def terminate():
+    stop_with(signal.SIGTERM, "terminated.h5")
+
+
 def live():
-    path = os.path.join(WORKDIR, "live.h5")
-    process = start_run(path)
+    final = os.path.join(WORKDIR, "live.h5")
+    path = final + ".partial"
+    process = start_run(final)
     try:
         check(wait_for_rows(path, 10, process), "no rows appeared")
+        check(not os.path.exists(final), "the trace has its final name while the run goes on")
         # One SWMR reader kept open sees rows appear after a refresh, as the GUI follows a run.
         with h5py.File(path, "r", swmr=True) as f:
             step = f["layer_0/step"]
@@ -205,7 +224,8 @@ def inspect():
 
 
 os.makedirs(WORKDIR, exist_ok=True)
-{"crash": crash, "interrupt": interrupt, "live": live, "inspect": inspect}[CHECK]()
+{"crash": crash, "interrupt": interrupt, "terminate": terminate, "live": live,
+ "inspect": inspect}[CHECK]()
 for problem in problems:
     print(problem)
 sys.exit(1 if problems else 0)

@@ -435,6 +435,13 @@ TEST(Options, EveryValidationRuleNamesItsKey) {
          "model.experts + model.null_experts"},
         {{"train.tokens=2000000000"}, "train.tokens", "above the 16 GiB limit"},
         {{"model.experts=100000", "model.hidden=100000"}, "model.experts", "GiB"},
+        {{"model.experts=1000000000"}, "model.experts", "above the 16 GiB limit"},
+        {{"model.width=10000000"}, "train.tokens", "d = 10000000"},
+        {{"stream.kind=zipf", "stream.vocab=2000000000"}, "stream.vocab", "V = 2000000000"},
+        // Every size at its largest: the estimate must not overflow (UBSan checks the ints).
+        {{"model.experts=2147483647", "model.null_experts=2147483647", "model.width=2147483647",
+          "model.hidden=2147483647", "train.tokens=2147483647", "router.k=2147483647"},
+         "model.experts", "GiB"},
     };
     for (const RuleCase& rule : cases) {
         SCOPED_TRACE(fmt::format("{}", fmt::join(rule.overrides, " ")));
