@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "app/cli/run_loop.h"
 
+#include "core/config/event_options.h"
 #include "core/config/options.h"
 #include "core/io/trace_writer.h"
+
+#include <fmt/format.h>
 
 #include <chrono>
 #include <memory>
@@ -24,14 +27,18 @@ io::TraceSnapshot makeSnapshot(int64_t step, const RoutingDecision& d, const Tok
     return snapshot;
 }
 
-io::TraceMetadata traceMetadata(const ScenarioConfig& cfg) {
+io::TraceMetadata traceMetadata(const Simulation& sim) {
+    const ScenarioConfig& cfg = sim.config();
     io::TraceMetadata meta;
     meta.moelabVersion = MOELAB_VERSION;
     meta.scenario = cfg.scenarioText;
     meta.seed = cfg.seed;
     meta.routerKind = std::string(enumName(cfg.router.kind));
-    meta.nExperts =
-        cfg.model.experts + cfg.model.nullExperts;  // null experts are routing columns too
+    // Every expert of the run, added ones and null experts (routing columns too) included.
+    meta.nExperts = sim.traceExperts();
+    meta.nDomains = sim.traceDomains();
+    for (const EventConfig& event : cfg.events)
+        meta.events += fmt::format("{}\t{}\t{}\n", event.at, event.name, describeEvent(event));
     if (cfg.trace.snapshotEvery > 0 && snapshotColumns(cfg) > 0) {
         meta.snapshotTokens = cfg.train.tokens;
         meta.snapshotColumns = snapshotColumns(cfg);
@@ -69,7 +76,7 @@ RunOutcome runToTrace(Simulation& sim, const std::string& tracePath, const RunHo
     std::unique_ptr<io::TraceWriter> trace;
     try {
         auto lock = lockTrace(hooks);
-        trace = std::make_unique<io::TraceWriter>(tracePath, traceMetadata(cfg), writerOptions);
+        trace = std::make_unique<io::TraceWriter>(tracePath, traceMetadata(sim), writerOptions);
     } catch (const io::TraceError& e) {
         outcome.status = RunStatus::Failed;
         outcome.error = e.what();

@@ -7,7 +7,17 @@
 #include "core/util/assert.h"
 #include "core/util/rng.h"
 
+#include <stdexcept>
+
 namespace moe {
+
+void TokenStream::setMixture(const std::vector<double>& /*weights*/) {
+    throw std::invalid_argument("this stream has no domain mixture to change");
+}
+
+TokenBatch TokenStream::domainBatch(int /*domain*/, int /*nTokens*/, Rng& /*rng*/) const {
+    throw std::invalid_argument("this stream cannot draw tokens of a chosen domain");
+}
 
 std::unique_ptr<TokenStream> makeStream(const StreamConfig& cfg, int width, int tokensPerStep,
                                         uint64_t seed) {

@@ -4,6 +4,9 @@
 #include "core/stream/token_batch.h"
 
 #include <cstdint>
+#include <vector>
+
+#include "core/util/rng.h"
 
 namespace moe {
 
@@ -23,6 +26,15 @@ public:
 
     /// Number of distinct domain labels (labels are in [0, nDomains())); 0 if the stream has none.
     virtual int nDomains() const = 0;
+
+    /// Replaces the domain distribution from the next batch on: weights [nDomains()] >= 0 with
+    /// a positive sum (a stream.mixture event). Throws std::invalid_argument for streams
+    /// without domains to choose (only the clusters stream has them).
+    virtual void setMixture(const std::vector<double>& weights);
+
+    /// nTokens tokens of `domain` drawn from `rng` (not the stream's own random state): the
+    /// held-out probe sets. Throws std::invalid_argument for streams that cannot.
+    virtual TokenBatch domainBatch(int domain, int nTokens, Rng& rng) const;
 };
 
 }  // namespace moe
