@@ -349,7 +349,7 @@ TEST_F(TraceWriterTest, DatasetsAreChunkedCompressedAndExtendible) {
         ASSERT_EQ(H5Pget_chunk(creation.get(), 2, chunk.data()), perExpert ? 2 : 1);
         if (perExpert) {
             EXPECT_EQ(chunk[0], 256u);
-            EXPECT_EQ(chunk[1], static_cast<hsize_t>(nExperts));
+            EXPECT_EQ(chunk[1], width);
         } else {
             EXPECT_EQ(chunk[0], 1024u);
         }
