@@ -34,7 +34,9 @@ StepBins binSteps(const Eigen::MatrixXd& values, const std::vector<int64_t>& ste
     // A share is undefined for a row with nothing in it; scale = NaN marks that row missing.
     Eigen::VectorXd scale = Eigen::VectorXd::Ones(rows);
     if (rowShares) {
-        const Eigen::VectorXd sums = values.rowwise().sum();
+        // NaN entries (experts not added yet in a run with add_experts events) are left out.
+        const Eigen::VectorXd sums =
+            values.array().isNaN().select(0.0, values).rowwise().sum().matrix();
         for (Eigen::Index r = 0; r < rows; ++r)
             scale(r) = std::isfinite(sums(r)) && sums(r) > 0
                            ? 1.0 / sums(r)
