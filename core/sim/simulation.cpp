@@ -96,7 +96,9 @@ void Simulation::fitExpertColumns(StepStats& s) const {
     const size_t columns = m_states.size();
     s.expertState.resize(columns);
     for (size_t e = 0; e < columns; ++e) s.expertState[e] = static_cast<double>(m_states[e]);
-    if (m_config.events.empty()) return;
+    // With every column routable the layer's own statistics already are the right ones (soft
+    // MoE computes its own, so they are left alone whenever nothing was added or removed).
+    if (std::all_of(m_states.begin(), m_states.end(), moe::routable)) return;
     const double nan = std::numeric_limits<double>::quiet_NaN();
     for (std::vector<double>* v : {&s.demand, &s.load, &s.dropped, &s.importance, &s.meanScore}) {
         if (v->size() == columns) continue;

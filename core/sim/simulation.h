@@ -72,7 +72,7 @@ private:
     void checkFinite(const StepStats& stats);
     void applyEvent(const EventConfig& event);
     /// Pads the per-expert metrics to traceExperts() and recomputes the load statistics over
-    /// the routable experts (only in runs with events, so others stay as they were).
+    /// the routable experts (only while some expert is not added yet or removed).
     void fitExpertColumns(StepStats& stats) const;
 
     ScenarioConfig m_config;
