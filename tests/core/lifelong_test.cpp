@@ -15,6 +15,7 @@
 #include "core/io/trace_writer.h"
 #include "core/model/layer.h"
 #include "core/sim/simulation.h"
+#include "core/train/optimizer.h"
 
 namespace moe {
 namespace {
@@ -208,6 +209,47 @@ TEST(Events, AddExpertsKeepsOldParametersAndAppendsColumns) {
                 mean += before.at("router.ae[" + std::to_string(e) + "].enc_w") / 4;
             EXPECT_TRUE(after.at("router.ae[5].enc_w").isApprox(mean, 1e-5));
         }
+    }
+}
+
+TEST(Optimizer, GrownParameterKeepsItsMomentsAndNewColumnsStartFromZero) {
+    // One optimiser grows its parameter [2, 2] -> [2, 3] after a step; a reference never grows.
+    // The old columns must follow the reference exactly, the new column a first Adam step
+    // (zero moments) taken at step 2 of the bias correction.
+    TrainConfig train = parsed("").train;
+    train.lr = 0.01;
+    Matrix start(2, 2);
+    start << 0.5, -0.25, 1.0, 2.0;
+    Parameter grown("w", start);
+    Parameter reference("w", start);
+    train::Optimizer growing(train, {&grown});
+    train::Optimizer fixed(train, {&reference});
+    Matrix g1(2, 2);
+    g1 << 0.1, -0.2, 0.3, 0.05;
+    grown.grad = g1;
+    reference.grad = g1;
+    growing.step();
+    fixed.step();
+
+    Matrix wider(2, 3);
+    wider << grown.value, Matrix::Constant(2, 1, Scalar(0.75));
+    grown = Parameter("w", wider);
+    growing.setParameters({&grown});
+    Matrix g2(2, 3);
+    g2 << -0.4, 0.1, 0.2, 0.3, -0.05, -0.6;
+    grown.grad = g2;
+    reference.grad = g2.leftCols(2);
+    growing.step();
+    fixed.step();
+    EXPECT_TRUE(grown.value.leftCols(2) == reference.value);
+    const double b1 = train.beta1;
+    const double b2 = train.beta2;
+    for (int r = 0; r < 2; ++r) {
+        const double g = g2(r, 2);
+        const double m = (1 - b1) * g / (1 - b1 * b1);
+        const double v = (1 - b2) * g * g / (1 - b2 * b2);
+        const double expected = 0.75 - 0.01 * m / (std::sqrt(v) + train.adamEps);
+        EXPECT_NEAR(grown.value(r, 2), expected, 1e-6);
     }
 }
 
