@@ -90,7 +90,7 @@ const std::vector<EventKey>& eventKeys() {
         {"init", "default | zero | copy_mean",
          "new router columns: default (drawn as at the start of training, from a random stream "
          "derived from seed and event name), zero, or copy_mean (mean of the columns of the "
-         "experts not removed)",
+         "experts not removed); the autoencoder gate always starts a fresh autoencoder (default)",
          [](EventConfig& e, std::string_view t) -> std::optional<std::string> {
              const auto v = parseEnum<ColumnInit>(t);
              if (!v) return notA(t, "a column initialisation");
@@ -274,6 +274,12 @@ std::vector<std::pair<std::string, std::string>> checkEvents(const ScenarioConfi
                             "number of experts into equal groups; router.groups is {})",
                             c.router.groups));
             continue;
+        }
+        if (e.addExperts > 0 && kind == RouterKind::Autoencoder && e.init != ColumnInit::Default) {
+            add(e, "init",
+                fmt::format("'{}' is not available with router.kind = autoencoder: a new expert "
+                            "starts with a fresh autoencoder (ROUTING.md §8); accepted: default",
+                            enumName(e.init)));
         }
         experts += e.addExperts;
         const auto checkIds = [&](std::string_view key, const std::vector<int>& ids) {

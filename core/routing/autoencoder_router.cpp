@@ -49,39 +49,14 @@ AutoencoderGateRouter::Autoencoder AutoencoderGateRouter::drawAutoencoder(int e,
 }
 
 void AutoencoderGateRouter::addExperts(int n, ColumnInit init, Rng& rng) {
+    // ROUTING.md §8: "a new expert (lifelong events) starts with a fresh autoencoder", so only
+    // ColumnInit::Default exists here (checkEvents refuses the others).
+    MOELAB_ASSERT(init == ColumnInit::Default, "a new autoencoder starts fresh");
     const auto width = static_cast<int>(m_autoencoders.front().encW.value.rows());
     const size_t old = m_autoencoders.size();
-    // Zero, or the mean of the routable autoencoders tensor by tensor (copy_mean).
-    const int hidden = m_config.aeHidden;
-    Autoencoder mean{Parameter("", Matrix::Zero(width, hidden)), Parameter("", Matrix::Zero(1, hidden)),
-                     Parameter("", Matrix::Zero(hidden, width)), Parameter("", Matrix::Zero(1, width))};
-    if (init == ColumnInit::CopyMean) {
-        int count = 0;
-        for (size_t e = 0; e < old; ++e) {
-            if (removed(e)) continue;
-            const Autoencoder& a = m_autoencoders[e];
-            mean.encW.value += a.encW.value;
-            mean.encB.value += a.encB.value;
-            mean.decW.value += a.decW.value;
-            mean.decB.value += a.decB.value;
-            ++count;
-        }
-        for (Parameter* p : {&mean.encW, &mean.encB, &mean.decW, &mean.decB})
-            p->value /= static_cast<Scalar>(std::max(count, 1));
-    }
-    for (int i = 0; i < n; ++i) {
-        const auto e = static_cast<int>(old) + i;
-        Autoencoder a = drawAutoencoder(e, width, rng);
-        if (init != ColumnInit::Default) {
-            a.encW.value = mean.encW.value;
-            a.encB.value = mean.encB.value;
-            a.decW.value = mean.decW.value;
-            a.decB.value = mean.decB.value;
-        }
-        m_autoencoders.push_back(std::move(a));
-    }
-    ExpertStates states =
-        m_states.empty() ? ExpertStates(old, ExpertState::Live) : m_states;
+    for (int i = 0; i < n; ++i)
+        m_autoencoders.push_back(drawAutoencoder(static_cast<int>(old) + i, width, rng));
+    ExpertStates states = m_states.empty() ? ExpertStates(old, ExpertState::Live) : m_states;
     states.resize(m_autoencoders.size(), ExpertState::Live);
     setExpertStates(states);
 }

@@ -39,8 +39,8 @@ public:
     /// expert's reconstruction loss, mean over its kept tokens of er_i, to its autoencoder.
     void backward(const Matrix& x, const Matrix& dWeight) override;
     ParameterList parameters() override;
-    /// New autoencoders: drawn as at construction (ColumnInit::Default), all zero, or the mean
-    /// of the autoencoders of the experts not removed.
+    /// New autoencoders, drawn fresh as at construction (ROUTING.md §8); init must be
+    /// ColumnInit::Default.
     void addExperts(int n, ColumnInit init, Rng& rng) override;
     /// Frozen and removed experts' autoencoders stop training; removed experts get gate logit
     /// -inf (p = 0), are left out of selection, and capacity counts the routable experts only.
