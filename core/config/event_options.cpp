@@ -59,8 +59,21 @@ struct EventKey {
     std::function<std::optional<std::string>(const EventConfig&)> render;
 };
 
+/// User text made safe for a one-line message (as options.cpp does): control and non-ASCII
+/// bytes escaped, long text cut.
+std::string shown(std::string_view text) {
+    constexpr size_t kMaxShown = 48;
+    std::string out;
+    for (size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        out += c >= 0x20 && c < 0x7f ? std::string(1, static_cast<char>(c))
+                                     : fmt::format("\\x{:02x}", c);
+    }
+    return text.size() > kMaxShown ? out + "..." : out;
+}
+
 std::optional<std::string> notA(std::string_view text, std::string_view what) {
-    return fmt::format("'{}' is not {}", text, what);
+    return fmt::format("'{}' is not {}", shown(text), what);
 }
 
 const std::vector<EventKey>& eventKeys() {
@@ -197,14 +210,14 @@ std::vector<EventConfig> parseEvents(const EventEntries& entries, std::vector<Is
         event.name = name;
         const auto issue = [&](const std::string& key, const EventEntry& where, std::string text) {
             issues.push_back({Issue::Severity::Error, where.file, where.line,
-                              fmt::format("event.{}.{}", name, key), std::move(text)});
+                              shown(fmt::format("event.{}.{}", name, key)), std::move(text)});
         };
         if (!validName(name)) {
             const EventEntry& first = keys.begin()->second;
             issue(keys.begin()->first, first,
                   fmt::format("event name '{}' is not accepted; accepted: letters, digits, '_' "
                               "and '-' ([event.NAME])",
-                              name));
+                              shown(name)));
             continue;
         }
         bool ok = true;

@@ -65,7 +65,9 @@ public:
     /// State of every expert of traceExperts() now (before the next step's events).
     const ExpertStates& expertStates() const { return m_states; }
     /// Task loss of the current parameters on each domain's probe set [traceDomains()], NaN
-    /// when probes are off. Uses neither the training streams nor the training state.
+    /// when probes are off. Draws from neither the training streams nor changes parameters,
+    /// but it runs the layer forward: until the next step(), layer().lastDecision() describes
+    /// the last probe batch (step() probes before its own forward pass for that reason).
     std::vector<double> probeLosses();
 
 private:
