@@ -86,7 +86,9 @@ const std::vector<EventKey>& eventKeys() {
              e.at = *v;
              return std::nullopt;
          },
-         [](const EventConfig& e) -> std::optional<std::string> { return fmt::format("{}", e.at); }},
+         [](const EventConfig& e) -> std::optional<std::string> {
+             return fmt::format("{}", e.at);
+         }},
         {"add_experts", "integer in [1, 1024]",
          "routed experts appended to the layer (ids E, E+1, ...), with their router columns, "
          "per-expert router state and optimiser moments (zero)",
@@ -265,9 +267,9 @@ std::vector<std::pair<std::string, std::string>> checkEvents(const ScenarioConfi
     for (const EventConfig& e : c.events) {
         const bool changesExperts =
             e.addExperts > 0 || e.freezeOld || !e.freeze.empty() || !e.remove.empty();
-        const std::string_view actionKey = e.addExperts > 0          ? "add_experts"
-                                           : !e.remove.empty()       ? "remove_experts"
-                                                                     : "freeze_experts";
+        const std::string_view actionKey = e.addExperts > 0    ? "add_experts"
+                                           : !e.remove.empty() ? "remove_experts"
+                                                               : "freeze_experts";
         if (changesExperts && !expertEvents) {
             add(e, actionKey,
                 fmt::format("is not available with router.kind = {}; accepted router.kind: "

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/config/options.h"
+#include "core/config/scenario_config.h"
+#include "core/util/issue.h"
+
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include "core/config/options.h"
-#include "core/config/scenario_config.h"
-#include "core/util/issue.h"
 
 namespace moe {
 

@@ -16,7 +16,9 @@ enum class ExpertState : uint8_t {
 };
 
 /// True for experts a router may pick (live or frozen).
-inline bool routable(ExpertState s) { return s == ExpertState::Live || s == ExpertState::Frozen; }
+inline bool routable(ExpertState s) {
+    return s == ExpertState::Live || s == ExpertState::Frozen;
+}
 
 using ExpertStates = std::vector<ExpertState>;
 

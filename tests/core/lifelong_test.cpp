@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Lifelong-learning events: parsing and its errors, what add/freeze/remove do to the model and
 // the optimiser, the trace's per-expert columns, probes and determinism across events.
+#include "core/config/options.h"
+#include "core/io/trace_reader.h"
+#include "core/io/trace_writer.h"
+#include "core/model/layer.h"
+#include "core/sim/simulation.h"
+#include "core/train/optimizer.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,13 +16,6 @@
 #include <map>
 #include <string>
 #include <vector>
-
-#include "core/config/options.h"
-#include "core/io/trace_reader.h"
-#include "core/io/trace_writer.h"
-#include "core/model/layer.h"
-#include "core/sim/simulation.h"
-#include "core/train/optimizer.h"
 
 namespace moe {
 namespace {
@@ -102,9 +102,9 @@ freeze_experts = 0,2
 }
 
 TEST(EventParsing, CommandLineSetsAndReplacesEventKeys) {
-    const ScenarioConfig c = parsed("[event.grow]\nat = 5\nadd_experts = 1\n",
-                                    {"--event.grow.add_experts=3", "--event.new.at", "7",
-                                     "event.new.train.lr=0.5"});
+    const ScenarioConfig c =
+        parsed("[event.grow]\nat = 5\nadd_experts = 1\n",
+               {"--event.grow.add_experts=3", "--event.new.at", "7", "event.new.train.lr=0.5"});
     ASSERT_EQ(c.events.size(), 2u);
     EXPECT_EQ(c.events[0].addExperts, 3);
     EXPECT_EQ(c.events[1].name, "new");
@@ -209,7 +209,8 @@ TEST(Events, AddExpertsKeepsOldParametersAndAppendsColumns) {
         EXPECT_TRUE(after.contains("expert[5].w1")) << kind;
         if (!tokenChoice) {
             // A fresh autoencoder: drawn like the first ones (same shapes, not a copy).
-            EXPECT_EQ(after.at("router.ae[5].enc_w").rows(), before.at("router.ae[0].enc_w").rows());
+            EXPECT_EQ(after.at("router.ae[5].enc_w").rows(),
+                      before.at("router.ae[0].enc_w").rows());
             EXPECT_FALSE(after.at("router.ae[5].enc_w") == after.at("router.ae[4].enc_w"));
         }
     }
@@ -298,10 +299,10 @@ TEST(Events, FrozenExpertsStayBitIdentical) {
 
 TEST(Events, RemovedExpertsReceiveNoTokensAndDoNotCountAsDead) {
     for (const std::string kind : {"token_choice", "autoencoder"}) {
-        const ScenarioConfig c =
-            parsed("[event.drop]\nat = 4\nremove_experts = 0,3\n",
-                   {"--router.kind=" + kind, "--router.balance=" +
-                                                 std::string(kind == "token_choice" ? "aux_free" : "none")});
+        const ScenarioConfig c = parsed(
+            "[event.drop]\nat = 4\nremove_experts = 0,3\n",
+            {"--router.kind=" + kind,
+             "--router.balance=" + std::string(kind == "token_choice" ? "aux_free" : "none")});
         Simulation sim(c);
         for (int i = 0; i < 20; ++i) {
             const StepStats s = sim.step();
@@ -322,7 +323,8 @@ TEST(Events, RemovedExpertsReceiveNoTokensAndDoNotCountAsDead) {
 }
 
 TEST(Events, MixtureAndLearningRateEvents) {
-    const ScenarioConfig c = parsed("[event.only2]\nat = 3\nstream.mixture = 0,0,1\ntrain.lr = 0.5\n");
+    const ScenarioConfig c =
+        parsed("[event.only2]\nat = 3\nstream.mixture = 0,0,1\ntrain.lr = 0.5\n");
     Simulation sim(c);
     for (int i = 0; i < 3; ++i) sim.step();
     sim.step();
@@ -425,10 +427,10 @@ TEST(EventTrace, PerExpertDatasetsHaveEveryExpertAndTheStateOfEach) {
     ASSERT_EQ(demand.cols(), 6);
     for (int row = 0; row < 20; ++row) {
         for (int e = 0; e < 6; ++e) {
-            const int expected = e >= 4 ? (row < 6 ? 0 : 1)
-                                    : e == 1 && row >= 14 ? 3
-                                    : row >= 6            ? 2
-                                                          : 1;
+            const int expected = e >= 4                ? (row < 6 ? 0 : 1)
+                                 : e == 1 && row >= 14 ? 3
+                                 : row >= 6            ? 2
+                                                       : 1;
             EXPECT_EQ(state(row, e), static_cast<double>(expected)) << row << " " << e;
             // Experts not added yet are NaN; every other count is a number.
             EXPECT_EQ(std::isnan(demand(row, e)), expected == 0) << row << " " << e;

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
+#include "core/metrics/probe_summary.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
-
-#include "core/metrics/probe_summary.h"
 
 namespace moe {
 namespace {
