@@ -41,7 +41,8 @@ double reduceColumn(const double* column, const double* scale, int64_t first, in
 }  // namespace
 
 Eigen::VectorXd rowShareScale(const Eigen::Ref<const Eigen::MatrixXd>& values) {
-    const Eigen::VectorXd sums = values.rowwise().sum();
+    // NaN entries (experts not added yet in a run with add_experts events) are left out.
+    const Eigen::VectorXd sums = values.array().isNaN().select(0.0, values).rowwise().sum().matrix();
     Eigen::VectorXd scale(values.rows());
     // A share is undefined for a row with nothing in it; NaN marks that row missing.
     for (Eigen::Index r = 0; r < values.rows(); ++r)

@@ -9,12 +9,14 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/cli/command_arguments.h"
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 #include "app/cli/inspect_text.h"
+#include "app/cli/run_summary.h"
 #include "core/io/trace_reader.h"
 
 #include <unistd.h>
@@ -159,6 +161,27 @@ void printSummary(const std::string& path, const io::TraceData& data, int layer)
     for (const auto& [name, matrix] : data.perExpert) perExpert.push_back(name);
     fmt::print("\nper expert [steps, {}]: {} (see --metric NAME)\n", data.nExperts,
                joined(perExpert, ", "));
+    if (!data.events.empty()) {
+        fmt::print("\nevents (step, name, actions):\n");
+        std::string_view lines = data.events;
+        while (!lines.empty()) {
+            const size_t end = std::min(lines.find('\n'), lines.size());
+            std::string line(lines.substr(0, end));
+            std::replace(line.begin(), line.end(), '\t', ' ');
+            fmt::print("  {}\n", line);
+            lines.remove_prefix(std::min(end + 1, lines.size()));
+        }
+    }
+    if (const auto probe = data.perDomain.find("probe_loss"); probe != data.perDomain.end()) {
+        ProbeTracker probes;
+        for (Eigen::Index row = 0; row < probe->second.rows(); ++row) {
+            const Eigen::VectorXd values = probe->second.row(row).transpose();
+            probes.add(data.step[static_cast<size_t>(row)],
+                       std::vector<double>(values.data(), values.data() + values.size()));
+        }
+        const std::string table = formatProbes(probes);
+        if (!table.empty()) fmt::print("\n{}", table);
+    }
 }
 
 }  // namespace

@@ -2,8 +2,11 @@
 #include "app/cli/run_loop.h"
 
 #include "app/cli/trace_destination.h"
+#include "core/config/event_options.h"
 #include "core/config/options.h"
 #include "core/io/trace_writer.h"
+
+#include <fmt/format.h>
 
 #include <chrono>
 #include <filesystem>
@@ -33,8 +36,11 @@ io::TraceMetadata traceMetadata(const Simulation& sim) {
     meta.scenario = cfg.scenarioText;
     meta.seed = cfg.seed;
     meta.routerKind = std::string(enumName(cfg.router.kind));
-    meta.nExperts =
-        cfg.model.experts + cfg.model.nullExperts;  // null experts are routing columns too
+    // Every expert of the run, added ones and null experts (routing columns too) included.
+    meta.nExperts = sim.traceExperts();
+    meta.nDomains = sim.traceDomains();
+    for (const EventConfig& event : cfg.events)
+        meta.events += fmt::format("{}\t{}\t{}\n", event.at, event.name, describeEvent(event));
     if (cfg.trace.snapshotEvery > 0 && snapshotColumns(cfg) > 0) {
         meta.snapshotTokens = cfg.train.tokens;
         meta.snapshotColumns = snapshotColumns(cfg);

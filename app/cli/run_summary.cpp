@@ -29,7 +29,21 @@ void RunSummary::add(const StepStats& s) {
         m_worstCv = s.loadCv;
         m_worstCvStep = s.step;
     }
+    m_probes.add(s.step, s.probeLoss);
     ++m_steps;
+}
+
+std::string formatProbes(const ProbeTracker& probes) {
+    if (probes.domains().empty()) return {};
+    std::string out = fmt::format("  {:<22}{:>10}{:>10}{:>10}{:>12}  {}\n", "probe loss", "first",
+                                  "best", "final", "forgetting", "(final - best; best at step)");
+    for (size_t d = 0; d < probes.domains().size(); ++d) {
+        const DomainProbe& p = probes.domains()[d];
+        out += fmt::format("  {:<22}{:>10.4g}{:>10.4g}{:>10.4g}{:>12.4g}  (step {})\n",
+                           fmt::format("domain {}", d), p.first, p.best, p.final, p.forgetting(),
+                           p.bestStep);
+    }
+    return out;
 }
 
 std::string RunSummary::format() const {
@@ -57,7 +71,7 @@ std::string RunSummary::format() const {
                            mean(m_last, r.metric));
     out += fmt::format("  worst drop fraction {:.4g} at step {}; worst load CV {:.4g} at step {}\n",
                        m_worstDrop, m_worstDropStep, m_worstCv, m_worstCvStep);
-    return out;
+    return out + formatProbes(m_probes);
 }
 
 }  // namespace moe::app

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/metrics/probe_summary.h"
 #include "core/metrics/step_stats.h"
 
 namespace moe::app {
@@ -22,6 +23,7 @@ public:
 
 private:
     size_t m_window;
+    ProbeTracker m_probes;
     int64_t m_steps = 0;
     std::vector<StepStats> m_first;
     std::deque<StepStats> m_last;
@@ -30,5 +32,9 @@ private:
     double m_worstCv = 0;
     int64_t m_worstCvStep = 0;
 };
+
+/// The probe table of a run with metrics.probe_every: per domain its first, best (lowest) and
+/// final probe loss and the forgetting (final - best); empty when no probe ran.
+std::string formatProbes(const ProbeTracker& probes);
 
 }  // namespace moe::app

@@ -98,6 +98,11 @@ MOELAB_ENUM_NAMES(HashKind, {HashKind::Modulo, "modulo"}, {HashKind::Random, "ra
 enum class Activation { Sigmoid, Relu };
 MOELAB_ENUM_NAMES(Activation, {Activation::Sigmoid, "sigmoid"}, {Activation::Relu, "relu"});
 
+/// How an add_experts event initialises the new router columns (core/sim/lifelong_events.h).
+enum class ColumnInit { Default, Zero, CopyMean };
+MOELAB_ENUM_NAMES(ColumnInit, {ColumnInit::Default, "default"}, {ColumnInit::Zero, "zero"},
+                  {ColumnInit::CopyMean, "copy_mean"});
+
 #undef MOELAB_ENUM_NAMES
 
 }  // namespace moe

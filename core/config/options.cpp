@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/config/options.h"
 
+#include "core/config/event_options.h"
+
 #include "core/stream/dumped_stream.h"
 #include "core/stream/stream_factory.h"
 #include "core/stream/text_corpus.h"
@@ -552,6 +554,13 @@ po::options_description buildOptions() {
         "flush the trace at least every N recorded steps, so a killed run keeps its data");
     add("trace.compression", field(&S::trace, &TraceConfig::compression), "4", closed(0, 9),
         "gzip level of the trace datasets (0 = none, 9 = smallest)");
+
+    add("metrics.probe_every", field(&S::metrics, &MetricsConfig::probeEvery), "0", atLeast(0),
+        "every N steps, the task loss on a fixed held-out probe set of each domain (forgetting; "
+        "needs stream.kind = clusters); not trained on and drawn from its own random stream, so "
+        "it does not change the run; 0 = off");
+    add("metrics.probe_tokens", field(&S::metrics, &MetricsConfig::probeTokens), "256",
+        closed(1, 65536), "tokens in each domain's probe set");
     return options;
 }
 
@@ -668,7 +677,7 @@ IniScan scanIni(std::string_view text, const std::string& file) {
 
 /// The options set in the INI text, with unknown and repeated keys reported in `issues`.
 po::parsed_options parseIni(std::string_view text, const std::string& file,
-                            std::vector<Issue>& issues, Origins& origins) {
+                            std::vector<Issue>& issues, Origins& origins, EventEntries& events) {
     const po::options_description& options = scenarioOptions();
     po::parsed_options kept(&options);
     IniScan scan = scanIni(text, file);
@@ -685,6 +694,18 @@ po::parsed_options parseIni(std::string_view text, const std::string& file,
     for (size_t i = 0; i < parsed.options.size(); ++i) {
         const po::option& option = parsed.options[i];
         const int line = scan.optionLines[i];
+        if (const auto event = splitEventOption(option.string_key);
+            option.unregistered && event) {
+            const auto [entry, inserted] = events[event->first].try_emplace(
+                event->second,
+                EventEntry{option.value.empty() ? std::string() : option.value.front(), file, line});
+            if (!inserted) {
+                issues.push_back({Issue::Severity::Error, file, line, option.string_key,
+                                  fmt::format("set twice (first on line {}); give each key once",
+                                              entry->second.line)});
+            }
+            continue;
+        }
         if (option.unregistered) {
             issues.push_back(unknownOption(option.string_key, file, line));
             continue;
@@ -706,7 +727,8 @@ po::parsed_options parseIni(std::string_view text, const std::string& file,
 /// reported here with a suggestion. A key given twice takes its last value, so that a script
 /// can append settings to a user's arguments.
 po::parsed_options parseOverrides(const std::vector<std::string>& tokens,
-                                  std::vector<Issue>& issues, Origins& origins) {
+                                  std::vector<Issue>& issues, Origins& origins,
+                                  EventEntries& events) {
     const po::options_description& options = scenarioOptions();
     std::vector<std::string> args;
     for (size_t i = 0; i < tokens.size(); ++i) {
@@ -718,6 +740,21 @@ po::parsed_options parseOverrides(const std::vector<std::string>& tokens,
             issues.push_back({Issue::Severity::Error, kCommandLine, 0, "",
                               fmt::format("{} does not name an option; write --section.key=value",
                                           inQuotes(token))});
+            continue;
+        }
+        // --event.NAME.key=value sets (or replaces) a key of an event section.
+        if (const auto event = splitEventOption(name)) {
+            std::string value;
+            if (equals != std::string::npos) {
+                value = token.substr(equals + 1);
+            } else if (i + 1 < tokens.size()) {
+                value = tokens[++i];
+            } else {
+                issues.push_back({Issue::Severity::Error, kCommandLine, 0, name,
+                                  fmt::format("missing value; write --{}=VALUE", name)});
+                continue;
+            }
+            events[event->first][event->second] = EventEntry{value, kCommandLine, 0};
             continue;
         }
         if (options.find_nothrow(name, false) == nullptr) {
@@ -770,8 +807,10 @@ tl::expected<ScenarioConfig, std::vector<Issue>> parseScenario(
     std::string_view iniText, const std::string& file, const std::vector<std::string>& overrides) {
     std::vector<Issue> issues;
     Origins origins;
-    const po::parsed_options ini = parseIni(iniText, file, issues, origins);
-    const po::parsed_options commandLine = parseOverrides(overrides, issues, origins);
+    EventEntries eventEntries;
+    const po::parsed_options ini = parseIni(iniText, file, issues, origins, eventEntries);
+    const po::parsed_options commandLine =
+        parseOverrides(overrides, issues, origins, eventEntries);
 
     // Unknown and repeated keys are already left out, so the values that were understood can
     // still be checked: one pass reports bad keys and bad values together.
@@ -798,6 +837,10 @@ tl::expected<ScenarioConfig, std::vector<Issue>> parseScenario(
             issues.push_back(locate(name, std::move(*error)));
         }
     }
+    config.events = parseEvents(eventEntries, issues);
+    for (const auto& [name, keys] : eventEntries)
+        for (const auto& [key, entry] : keys)
+            origins["event." + name + "." + key] = Origin{entry.file, entry.line};
     // Combination rules on a partly parsed scenario would report noise.
     if (!issues.empty()) return tl::make_unexpected(std::move(issues));
 
@@ -976,6 +1019,16 @@ void checkCombinations(const ScenarioConfig& c, Problems& problems) {
     }
 }
 
+/// The probe sets draw tokens of a given domain, which only the clusters stream can do.
+void checkMetrics(const ScenarioConfig& c, Problems& problems) {
+    if (c.metrics.probeEvery > 0 && c.stream.kind != StreamKind::Clusters) {
+        problems.add("metrics.probe_every",
+                     fmt::format("probes need tokens of a chosen domain, which stream.kind = {} "
+                                 "cannot draw; accepted: 0, or stream.kind = clusters",
+                                 enumName(c.stream.kind)));
+    }
+}
+
 /// Variants the table already names but this version cannot run yet. Refusing them here, rather
 /// than leaving them out of the table, keeps one vocabulary for scenario files and traces; each
 /// rule goes away when its variant lands.
@@ -1031,7 +1084,7 @@ void checkMemory(const ScenarioConfig& c, Problems& problems) {
     // product (about 2^96) is far inside double's range, so no size can overflow it.
     constexpr double kLimitBytes = 16.0 * 1024 * 1024 * 1024;
     const double tokens = c.train.tokens;
-    const double experts = m.experts;
+    const double experts = maxExperts(c.events, m.experts);
     const double columns = experts + std::max(0, m.nullExperts);      // router outputs
     const double allExperts = experts + std::max(0, m.sharedExperts);  // expert parameters
     const double width = m.width;
@@ -1134,6 +1187,13 @@ std::string formatOptionsHelp() {
                            info.defaultText.empty() ? "(empty)" : info.defaultText, info.accepted);
         out += wrap(info.help, "      ", 100);
     }
+    out += "\n[event.NAME]  lifelong-learning events: any NAME of letters, digits, '_' and '-'; "
+           "several\nsections allowed; actions apply before step `at`, in the order listed "
+           "(docs/lifelong.md).\nOn the command line: --event.NAME.key=value.\n";
+    for (const OptionInfo& info : eventKeyCatalog()) {
+        out += fmt::format("  {}    ({})\n", info.name, info.accepted);
+        out += wrap(info.help, "      ", 100);
+    }
     return out;
 }
 
@@ -1187,6 +1247,8 @@ std::vector<Issue> validateScenario(const ScenarioConfig& config) {
         }
     }
     checkCombinations(config, problems);
+    checkMetrics(config, problems);
+    for (auto& [key, message] : checkEvents(config)) problems.add(std::move(key), std::move(message));
     checkAvailable(config, problems);
     checkDumpedFile(config, problems);
     checkTextCorpusPath(config, problems);
@@ -1207,7 +1269,7 @@ std::string renderScenarioIni(const ScenarioConfig& config) {
         const std::string value = scenarioValue(*option).render(config);
         out += value.empty() ? fmt::format("{} =\n", key) : fmt::format("{} = {}\n", key, value);
     }
-    return out;
+    return out + renderEvents(config.events);
 }
 
 }  // namespace moe

@@ -114,6 +114,35 @@ struct TraceConfig {
     int compression;    ///< gzip level 0-9
 };
 
+/// Metrics computed besides the routing metrics (`[metrics]`).
+struct MetricsConfig {
+    int probeEvery;   ///< task loss on each domain's held-out probe every N steps (0 = off)
+    int probeTokens;  ///< tokens in each domain's probe set
+};
+
+/// One lifelong-learning event (`[event.NAME]`): actions applied before step `at` runs, in this
+/// order: add_experts, then freeze_experts and remove_experts (ids count the experts just
+/// added), then stream.mixture and train.lr. See docs/lifelong.md.
+struct EventConfig {
+    std::string name;                ///< NAME of the section; [A-Za-z0-9_-]+
+    int64_t at = 0;                  ///< step before which the event applies
+    int addExperts = 0;              ///< routed experts appended (ids E, E+1, ...)
+    ColumnInit init = ColumnInit::Default;  ///< how the new router columns start
+    bool freezeOld = false;          ///< freeze_experts = old: every expert that existed before
+    std::vector<int> freeze;         ///< expert ids whose parameters and gate columns stop training
+    std::vector<int> remove;         ///< expert ids that routers never pick again
+    std::vector<double> mixture;     ///< new domain weights [K] (empty = unchanged)
+    std::optional<double> lr;        ///< new train.lr (empty = unchanged)
+};
+
+/// Routed experts at the end of the run: model.experts plus every add_experts. Per-expert trace
+/// datasets have this many columns; column e is expert e for the whole run.
+inline int maxExperts(const std::vector<EventConfig>& events, int initialExperts) {
+    int total = initialExperts;
+    for (const EventConfig& e : events) total += e.addExperts;
+    return total;
+}
+
 /// A whole scenario: what the option table (core/config/options.h) fills from an INI file and
 /// the command line. There are no defaults here: the option table is their only source.
 struct ScenarioConfig {
@@ -124,6 +153,8 @@ struct ScenarioConfig {
     LossConfig loss;
     TrainConfig train;
     TraceConfig trace;
+    MetricsConfig metrics;
+    std::vector<EventConfig> events;  ///< sorted by (at, name)
     std::string scenarioText;  ///< the full INI text that ran, defaults included
     std::string sourceName;    ///< file the scenario came from (for messages); empty if none
 };

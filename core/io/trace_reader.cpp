@@ -36,6 +36,7 @@ struct OpenDataset {
     const DatasetSpec* spec = nullptr;
     Handle dataset;
     hsize_t rows = 0;
+    hsize_t columns = 1;
 };
 
 class Reader {
@@ -133,18 +134,24 @@ public:
             fail("dataset " + where + " does not hold numbers");
         const Handle space(H5Dget_space(opened.dataset.get()), H5Sclose);
         const bool perExpert = spec.kind == DatasetKind::PerExpert;
-        const int rank = perExpert ? 2 : 1;
+        const bool perDomain = spec.kind == DatasetKind::PerDomain;
+        const int rank = spec.kind == DatasetKind::Scalar ? 1 : 2;
         std::array<hsize_t, 2> dims = {0, 0};
         if (H5Sget_simple_extent_ndims(space.get()) != rank ||
             H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) != rank) {
             fail("dataset " + where + " should be " +
-                 (perExpert ? "2-D [steps, n_experts]" : "1-D [steps]"));
+                 (perExpert   ? "2-D [steps, n_experts]"
+                  : perDomain ? "2-D [steps, domains]"
+                              : "1-D [steps]"));
         }
         if (perExpert && dims[1] != static_cast<hsize_t>(nExperts)) {
             fail("dataset " + where + " has " + std::to_string(dims[1]) +
                  " columns, but n_experts is " + std::to_string(nExperts));
         }
+        if (perDomain && (dims[1] < 1 || dims[1] > (hsize_t{1} << 20)))
+            fail("dataset " + where + " has " + std::to_string(dims[1]) + " domain columns");
         opened.rows = dims[0];
+        opened.columns = rank == 2 ? dims[1] : 1;
         return opened;
     }
 
@@ -155,7 +162,7 @@ public:
                   hsize_t columns, hid_t memoryType, std::vector<T>& out) const {
         out.resize(static_cast<size_t>(rows * columns));
         if (rows == 0) return;
-        const int rank = opened.spec->kind == DatasetKind::PerExpert ? 2 : 1;
+        const int rank = opened.spec->kind == DatasetKind::Scalar ? 1 : 2;
         const std::array<hsize_t, 2> start = {0, 0};
         const std::array<hsize_t, 2> count = {rows, columns};
         const Handle fileSpace(H5Dget_space(opened.dataset.get()), H5Sclose);
@@ -206,6 +213,7 @@ public:
         result.nLayers = integerAttribute<int>(file, kAttrNLayers, H5T_NATIVE_INT);
         if (result.nExperts < 1) fail("n_experts is " + std::to_string(result.nExperts));
         if (result.nLayers < 1) fail("n_layers is " + std::to_string(result.nLayers));
+        if (hasAttribute(file, kAttrEvents)) result.events = stringAttribute(file, kAttrEvents);
         if (layer < 0 || layer >= result.nLayers) {
             fail("no layer " + std::to_string(layer) + " (the trace has " +
                  std::to_string(result.nLayers) + ")");
@@ -292,26 +300,29 @@ tl::expected<TraceData, std::string> readTrace(const std::string& path, int laye
         static_cast<TraceHeader&>(data) = reader.header(file.get(), layer, group);
         const std::string layerName = layerGroupName(layer);
 
+        // Datasets added by a later minor than the file's are optional (older traces).
+        const int fileMinor = parseSchemaVersion(data.schemaVersion).value().versionMinor;
         std::vector<std::string> missing;
         std::vector<const DatasetSpec*> present;
         for (const DatasetSpec& spec : kTraceDatasets) {
-            if (H5Lexists(group.get(), std::string(spec.name).c_str(), H5P_DEFAULT) > 0)
+            if (H5Lexists(group.get(), std::string(spec.name).c_str(), H5P_DEFAULT) > 0) {
                 present.push_back(&spec);
-            else if (!addedAfter11(spec.name))
+            } else if (spec.sinceMinor <= fileMinor) {
                 missing.push_back(layerName + "/" + std::string(spec.name));
+            }
         }
         if (!missing.empty())
             reader.fail("not a complete moelab trace; missing " + joined(missing));
 
         std::vector<OpenDataset> datasets;
         hsize_t rows = static_cast<hsize_t>(data.rows);
-        for (const DatasetSpec* spec : present) {
-            datasets.push_back(reader.openDataset(group.get(), layerName, *spec, data.nExperts));
+        for (const DatasetSpec* specPointer : present) {
+            const DatasetSpec& spec = *specPointer;
+            datasets.push_back(reader.openDataset(group.get(), layerName, spec, data.nExperts));
             rows = std::min(rows, datasets.back().rows);
         }
         data.rows = static_cast<int64_t>(rows);
 
-        const auto nExperts = static_cast<hsize_t>(data.nExperts);
         std::vector<double> values;
         for (const OpenDataset& opened : datasets) {
             const std::string name(opened.spec->name);
@@ -321,12 +332,15 @@ tl::expected<TraceData, std::string> readTrace(const std::string& path, int laye
                 reader.readRows(opened, layerName, rows, 1, H5T_NATIVE_DOUBLE, values);
                 data.scalars[name] = values;
             } else {
-                reader.readRows(opened, layerName, rows, nExperts, H5T_NATIVE_DOUBLE, values);
+                reader.readRows(opened, layerName, rows, opened.columns, H5T_NATIVE_DOUBLE, values);
                 // Stored row-major [rows, E]; MatrixXd is column-major, so copy through a map.
                 using RowMajor =
                     Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-                data.perExpert[name] = Eigen::Map<const RowMajor>(
-                    values.data(), static_cast<Eigen::Index>(rows), data.nExperts);
+                auto& target = opened.spec->kind == DatasetKind::PerDomain ? data.perDomain
+                                                                            : data.perExpert;
+                target[name] = Eigen::Map<const RowMajor>(values.data(),
+                                                          static_cast<Eigen::Index>(rows),
+                                                          static_cast<Eigen::Index>(opened.columns));
             }
         }
         return data;

@@ -22,6 +22,9 @@ struct TraceHeader {
     uint64_t seed = 0;
     int nExperts = 0;
     int nLayers = 0;
+    /// Lifelong-learning events, one "<at>\t<name>\t<actions>" line each (empty when the run
+    /// had none or the trace predates schema 1.2).
+    std::string events;
     int64_t rows = 0;       ///< length of the layer's `step` dataset
     int64_t snapshots = 0;  ///< per-token snapshots of the layer (0 when the run took none)
 };
@@ -33,9 +36,12 @@ struct TraceData : TraceHeader {
     /// Every scalar dataset of the schema by name (load_cv, ...), each [rows]. `capacity` is
     /// stored as int64 and converted here (exact below 2^53; -1 = unlimited); NaN stays NaN.
     std::map<std::string, std::vector<double>> scalars;
-    /// Every per-expert dataset by name (demand, load, dropped, importance, mean_score), each
-    /// [rows, nExperts].
+    /// Every per-expert dataset by name (demand, load, dropped, importance, mean_score,
+    /// expert_state), each [rows, nExperts]. Traces before schema 1.2 have no expert_state
+    /// (every expert was live throughout).
     std::map<std::string, Eigen::MatrixXd> perExpert;
+    /// Every per-domain dataset by name (probe_loss), each [rows, K]; absent before schema 1.2.
+    std::map<std::string, Eigen::MatrixXd> perDomain;
 };
 
 /// Reads the root attributes of `path` and the row count of layer `layer`. The file is opened in

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,8 +46,8 @@ constexpr std::optional<SchemaVersion> parseSchemaVersion(std::string_view text)
 /// "major.minor", stored as the root attribute `schema_version`. A reader accepts a file whose
 /// major equals its own, whatever the minor (a minor bump only adds datasets or attributes, which
 /// older readers ignore), and refuses any other major: a major bump means an incompatible layout.
-/// 1.1 added layer_<l>/snapshots; 1.2 vocab_specialization and the root /vocabulary and
-/// /domain_names of text streams.
+/// 1.1 added layer_<l>/snapshots; 1.2 added expert_state, probe_loss, vocab_specialization,
+/// the root @events and, for text streams, the root /vocabulary and /domain_names.
 inline constexpr std::string_view kSchemaVersion = "1.2";
 inline constexpr int kSchemaMajor = parseSchemaVersion(kSchemaVersion).value().versionMajor;
 
@@ -59,6 +60,9 @@ inline constexpr std::string_view kAttrCreated = "created";    ///< ISO 8601 UTC
 inline constexpr std::string_view kAttrRouterKind = "router_kind";
 inline constexpr std::string_view kAttrNExperts = "n_experts";  ///< int32
 inline constexpr std::string_view kAttrNLayers = "n_layers";    ///< int32
+/// Lifelong-learning events of the run, one line each: "<at>\t<name>\t<actions>" (schema 1.2;
+/// empty when the run has none).
+inline constexpr std::string_view kAttrEvents = "events";
 
 // Attributes on every dataset (read by h5web, silx and HDFView for axis labels).
 inline constexpr std::string_view kAttrUnits = "units";
@@ -80,8 +84,9 @@ inline std::string layerGroupName(int layer) {
     return "layer_" + std::to_string(layer);
 }
 
-/// Scalar: 1-D [steps]. PerExpert: 2-D [steps, E]. Both grow along the step axis.
-enum class DatasetKind { Scalar, PerExpert };
+/// Scalar: 1-D [steps]. PerExpert: 2-D [steps, E]. PerDomain: 2-D [steps, K] (K = the stream's
+/// domains, at least 1). All grow along the step axis.
+enum class DatasetKind { Scalar, PerExpert, PerDomain };
 
 /// Where a dataset's value comes from in a StepStats. The member type fixes the stored type:
 /// double -> float64, int64_t -> int64, std::vector<double> (E entries) -> float64 row.
@@ -95,11 +100,17 @@ struct DatasetSpec {
     std::string_view units;  ///< "1" for dimensionless ratios; counts name what they count
     std::string_view longName;
     StepStatsField field;
+    int sinceMinor = 0;  ///< schema minor that added it; readers do not require it in older files
+    /// For vector fields: the value written in every column when a StepStats leaves the vector
+    /// empty (a run without events or probes); nullopt = the vector must be full.
+    std::optional<double> emptyFill = std::nullopt;
 };
 
 /// Every dataset of a layer group, in the order the writer creates them. Meanings follow
 /// ROUTING.md §10; T = tokens per step, k = choices per token, E = experts.
-inline constexpr std::array<DatasetSpec, 27> kTraceDatasets = {{
+/// E counts every expert of the run (model.experts plus every add_experts): column e is expert e
+/// throughout, NaN while it does not exist (docs/trace-schema.md "Experts that change").
+inline constexpr std::array<DatasetSpec, 29> kTraceDatasets = {{
     {"step", DatasetKind::Scalar, "steps", "training step", &StepStats::step},
     {"drop_fraction", DatasetKind::Scalar, "1", "dropped assignments / (T k)",
      &StepStats::dropFraction},
@@ -137,7 +148,7 @@ inline constexpr std::array<DatasetSpec, 27> kTraceDatasets = {{
      &StepStats::specialization},
     {"vocab_specialization", DatasetKind::Scalar, "1",
      "share of frequent words' occurrences sent to their most common first-choice expert",
-     &StepStats::vocabSpecialization},
+     &StepStats::vocabSpecialization, 2},
     {"capacity", DatasetKind::Scalar, "assignments", "expert capacity C (-1 = unlimited)",
      &StepStats::capacity},
     {"demand", DatasetKind::PerExpert, "assignments", "assignments before capacity",
@@ -147,21 +158,17 @@ inline constexpr std::array<DatasetSpec, 27> kTraceDatasets = {{
     {"importance", DatasetKind::PerExpert, "1", "importance (sum of combine weights)",
      &StepStats::importance},
     {"mean_score", DatasetKind::PerExpert, "1", "mean gate score", &StepStats::meanScore},
+    {"expert_state", DatasetKind::PerExpert, "1",
+     "expert state (0 not added yet, 1 live, 2 frozen, 3 removed)", &StepStats::expertState, 2,
+     1.0},
+    {"probe_loss", DatasetKind::PerDomain, "1",
+     "task loss on the domain's held-out probe set (NaN = not evaluated)", &StepStats::probeLoss,
+     2, std::numeric_limits<double>::quiet_NaN()},
 }};
 
 /// Root datasets of traces of text streams: the word of each token id, the name of each domain.
 inline constexpr std::string_view kVocabularyDataset = "vocabulary";
 inline constexpr std::string_view kDomainNamesDataset = "domain_names";
-
-/// Datasets of kTraceDatasets that traces of an older minor version lack: readers leave them out
-/// of TraceData instead of refusing the file.
-inline constexpr std::array<std::string_view, 1> kDatasetsAfter11 = {"vocab_specialization"};
-
-constexpr bool addedAfter11(std::string_view name) {
-    for (std::string_view added : kDatasetsAfter11)
-        if (added == name) return true;
-    return false;
-}
 
 namespace detail {
 constexpr bool tableIsConsistent() {
@@ -169,7 +176,7 @@ constexpr bool tableIsConsistent() {
     for (const DatasetSpec& spec : kTraceDatasets) {
         const bool vectorField =
             std::holds_alternative<std::vector<double> StepStats::*>(spec.field);
-        if (vectorField != (spec.kind == DatasetKind::PerExpert)) return false;
+        if (vectorField != (spec.kind != DatasetKind::Scalar)) return false;
     }
     return true;
 }

@@ -140,6 +140,16 @@ private:
     const std::string& m_path;
 };
 
+/// Columns of a row of `spec`: 1, E or K.
+hsize_t rowWidth(const DatasetSpec& spec, hsize_t nExperts, hsize_t nDomains) {
+    switch (spec.kind) {
+        case DatasetKind::PerExpert: return nExperts;
+        case DatasetKind::PerDomain: return nDomains;
+        case DatasetKind::Scalar: break;
+    }
+    return 1;
+}
+
 bool isInt64(const DatasetSpec& spec) {
     return std::holds_alternative<int64_t StepStats::*>(spec.field);
 }
@@ -222,6 +232,7 @@ struct TraceWriter::Impl {
     std::string path;
     TraceWriterOptions options;
     hsize_t nExperts = 0;
+    hsize_t nDomains = 1;
     hsize_t snapshotTokens = 0;
     hsize_t snapshotColumns = 0;  ///< 0: the trace has no snapshots
     Handle file;
@@ -267,6 +278,7 @@ void TraceWriter::Impl::createFile(const TraceMetadata& meta) {
     builder.stringAttribute(root, "", kAttrRouterKind, meta.routerKind);
     builder.numberAttribute(root, "", kAttrNExperts, H5T_STD_I32LE, H5T_NATIVE_INT, &meta.nExperts);
     builder.numberAttribute(root, "", kAttrNLayers, H5T_STD_I32LE, H5T_NATIVE_INT, &meta.nLayers);
+    builder.stringAttribute(root, "", kAttrEvents, meta.events);
     // NeXus: h5web and silx follow @default from the root to an NXdata group and plot it.
     builder.stringAttribute(root, "", "default", layerGroupName(0));
     if (!meta.vocabulary.empty())
@@ -295,16 +307,16 @@ void TraceWriter::Impl::createLayer(const Builder& builder, int layer) {
                                  std::array<std::string_view, 1>{kStepDataset});
     builder.stringArrayAttribute(group, state.name, "auxiliary_signals", kAuxiliarySignals);
 
-    const hsize_t expertChunkRows = std::clamp<hsize_t>(
-        kChunkBytesTarget / (nExperts * sizeof(double)), 1, kMaxExpertChunkRows);
     for (const DatasetSpec& spec : kTraceDatasets) {
         const std::string where = state.name + "/" + std::string(spec.name);
-        const bool perExpert = spec.kind == DatasetKind::PerExpert;
+        const bool perExpert = spec.kind != DatasetKind::Scalar;  // per expert or per domain
         const int rank = perExpert ? 2 : 1;
-        const std::array<hsize_t, 2> dims = {0, nExperts};
-        const std::array<hsize_t, 2> maxDims = {H5S_UNLIMITED, nExperts};
-        const std::array<hsize_t, 2> chunk = {perExpert ? expertChunkRows : kScalarChunkRows,
-                                              nExperts};
+        const hsize_t width = rowWidth(spec, nExperts, nDomains);
+        const hsize_t rowChunk = std::clamp<hsize_t>(kChunkBytesTarget / (width * sizeof(double)),
+                                                     1, kMaxExpertChunkRows);
+        const std::array<hsize_t, 2> dims = {0, width};
+        const std::array<hsize_t, 2> maxDims = {H5S_UNLIMITED, width};
+        const std::array<hsize_t, 2> chunk = {perExpert ? rowChunk : kScalarChunkRows, width};
         const Handle space =
             builder.check(Handle(H5Screate_simple(rank, dims.data(), maxDims.data()), H5Sclose),
                           where, "dataspace");
@@ -324,8 +336,9 @@ void TraceWriter::Impl::createLayer(const Builder& builder, int layer) {
                           "making it a dimension scale");
         } else {
             // kTraceDatasets starts with step, so datasets[0] is the scale.
+            const char* columns = spec.kind == DatasetKind::PerDomain ? "domain" : "expert";
             attachStepScale(builder, dataset.get(), state.datasets.front().get(), where,
-                            perExpert ? std::vector<const char*>{"step", "expert"}
+                            perExpert ? std::vector<const char*>{"step", columns}
                                       : std::vector<const char*>{"step"});
         }
         state.datasets.push_back(std::move(dataset));
@@ -384,9 +397,7 @@ void TraceWriter::Impl::writePending(const Builder& builder, LayerState& layer, 
     const hsize_t nRows = layer.pending.size();
     if (nRows == 0) return;
     const hsize_t firstRow = layer.rowsOnDisk;
-    const std::array<hsize_t, 2> newDims = {firstRow + nRows, nExperts};
     const std::array<hsize_t, 2> start = {firstRow, 0};
-    const std::array<hsize_t, 2> count = {nRows, nExperts};
     const std::string rowsText =
         "rows " + std::to_string(firstRow) + "-" + std::to_string(firstRow + nRows - 1);
 
@@ -397,7 +408,10 @@ void TraceWriter::Impl::writePending(const Builder& builder, LayerState& layer, 
         if ((spec.name == kStepDataset) != stepOnly) continue;
         const hid_t dataset = layer.datasets[i].get();
         const std::string where = layer.name + "/" + std::string(spec.name);
-        const int rank = spec.kind == DatasetKind::PerExpert ? 2 : 1;
+        const int rank = spec.kind == DatasetKind::Scalar ? 1 : 2;
+        const hsize_t width = rowWidth(spec, nExperts, nDomains);
+        const std::array<hsize_t, 2> newDims = {firstRow + nRows, width};
+        const std::array<hsize_t, 2> count = {nRows, width};
 
         // Gather the column (or [rows, E] block, row-major as stored) from the buffered rows.
         const void* data = nullptr;
@@ -414,8 +428,12 @@ void TraceWriter::Impl::writePending(const Builder& builder, LayerState& layer, 
         } else {
             const auto vector = std::get<std::vector<double> StepStats::*>(spec.field);
             doubles.clear();
-            for (const StepStats& row : layer.pending)
-                doubles.insert(doubles.end(), (row.*vector).begin(), (row.*vector).end());
+            for (const StepStats& row : layer.pending) {
+                if ((row.*vector).empty())
+                    doubles.insert(doubles.end(), width, spec.emptyFill.value_or(0.0));
+                else
+                    doubles.insert(doubles.end(), (row.*vector).begin(), (row.*vector).end());
+            }
             data = doubles.data();
         }
 
@@ -544,6 +562,7 @@ TraceWriter::TraceWriter(const std::string& path, const TraceMetadata& meta,
                          TraceWriterOptions options) {
     MOELAB_ASSERT(meta.nExperts >= 1, "a trace needs at least one expert");
     MOELAB_ASSERT(meta.nLayers >= 1, "a trace needs at least one layer");
+    MOELAB_ASSERT(meta.nDomains >= 1, "per-domain datasets need at least one column");
     MOELAB_ASSERT(meta.snapshotTokens >= 0 && meta.snapshotColumns >= 0 &&
                       (meta.snapshotTokens > 0) == (meta.snapshotColumns > 0),
                   "snapshot sizes must both be positive, or both 0 for no snapshots");
@@ -558,6 +577,7 @@ TraceWriter::TraceWriter(const std::string& path, const TraceMetadata& meta,
     impl->path = path;
     impl->options = options;
     impl->nExperts = static_cast<hsize_t>(meta.nExperts);
+    impl->nDomains = static_cast<hsize_t>(meta.nDomains);
     impl->snapshotTokens = static_cast<hsize_t>(meta.snapshotTokens);
     impl->snapshotColumns = static_cast<hsize_t>(meta.snapshotColumns);
     impl->createFile(meta);
@@ -580,8 +600,10 @@ void TraceWriter::append(int layer, const StepStats& stats) {
                   "layer " + std::to_string(layer) + " out of range");
     for (const DatasetSpec& spec : kTraceDatasets) {
         if (const auto* vector = std::get_if<std::vector<double> StepStats::*>(&spec.field)) {
-            MOELAB_ASSERT((stats.**vector).size() == impl.nExperts,
-                          std::string(spec.name) + " must have one value per expert");
+            const bool emptyAllowed = spec.emptyFill.has_value() && (stats.**vector).empty();
+            MOELAB_ASSERT(emptyAllowed || (stats.**vector).size() ==
+                                              rowWidth(spec, impl.nExperts, impl.nDomains),
+                          std::string(spec.name) + " must have one value per column");
         }
     }
     impl.layers[static_cast<size_t>(layer)].pending.push_back(stats);

@@ -18,6 +18,8 @@ struct TraceMetadata {
     uint64_t seed = 0;
     std::string routerKind;
     int nExperts = 0;  ///< E, the width of every per-expert dataset; >= 1
+    int nDomains = 1;  ///< K, the width of every per-domain dataset (probe_loss); >= 1
+    std::string events;  ///< root @events: one "<at>\t<name>\t<actions>" line per event
     int nLayers = 1;   ///< MoE layers, one group layer_<l> each; >= 1
     /// Per-token snapshots: T and K of the layer_<l>/snapshots datasets, or 0 and 0 for a trace
     /// without them. Fixed here because SWMR allows no new datasets once the run writes rows.
@@ -79,8 +81,8 @@ public:
     TraceWriter(const TraceWriter&) = delete;
     TraceWriter& operator=(const TraceWriter&) = delete;
 
-    /// Buffers the row of `layer` for one step. Per-expert vectors must hold nExperts values
-    /// (asserted); `layer` must be in [0, nLayers) (asserted); not after close() (asserted).
+    /// Buffers the row of `layer` for one step. Per-expert vectors must hold nExperts values,
+    /// per-domain vectors nDomains (asserted); `layer` must be in [0, nLayers) (asserted); not after close() (asserted).
     /// Writes the buffer when flushEvery steps are buffered or flushSeconds have passed since the
     /// last write, but only at a step boundary (every layer holds the same number of buffered
     /// rows), so all layer groups on disk have the same length. Throws TraceError when that

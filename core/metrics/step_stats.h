@@ -18,6 +18,14 @@ struct StepStats {
     std::vector<double> dropped;     ///< demand - load
     std::vector<double> importance;  ///< sum of combine weights
     std::vector<double> meanScore;   ///< mean gate score s over the step's tokens
+    /// ExpertState of each expert as a number (0 absent, 1 live, 2 frozen, 3 removed). In a run
+    /// with add_experts events every per-expert vector has the run's final expert count, NaN
+    /// for experts not added yet (core/sim/simulation.h).
+    std::vector<double> expertState;
+
+    // Per domain [K]: task loss on each domain's held-out probe set, NaN at steps without a
+    // probe (metrics.probe_every) or when probes are off.
+    std::vector<double> probeLoss;
 
     // Scalars.
     double dropFraction = 0;       ///< dropped assignments / (T k)

@@ -13,8 +13,13 @@
 namespace moe {
 ExpertBank::ExpertBank(ExpertKind kind, int nExperts, int width, int hidden, int out, Rng& rng,
                        const std::string& name, int loraRank)
-    : m_kind(kind), m_nExperts(nExperts), m_out(out) {
-    m_experts.resize(static_cast<size_t>(nExperts));
+    : m_kind(kind),
+      m_nExperts(nExperts),
+      m_width(width),
+      m_hidden(hidden),
+      m_out(out),
+      m_loraRank(loraRank),
+      m_name(name) {
     if (kind == ExpertKind::Lora) {
         MOELAB_ASSERT(loraRank >= 1, "LoRA experts need a rank");
         m_base.w1 = Parameter(name + "_base.w1", fanInNormal(width, hidden, rng));
@@ -23,30 +28,48 @@ ExpertBank::ExpertBank(ExpertKind kind, int nExperts, int width, int hidden, int
         m_base.b2 = Parameter(name + "_base.b2", Matrix::Zero(1, out));
         for (Parameter* p : {&m_base.w1, &m_base.b1, &m_base.w2, &m_base.b2}) p->frozen = true;
     }
-    for (int e = 0; e < nExperts; ++e) {
-        Expert& x = m_experts[static_cast<size_t>(e)];
-        const std::string prefix = name + "[" + std::to_string(e) + "].";
-        switch (kind) {
-            case ExpertKind::Ffn:
-                x.w1 = Parameter(prefix + "w1", fanInNormal(width, hidden, rng));
-                x.b1 = Parameter(prefix + "b1", Matrix::Zero(1, hidden));
-                x.w2 = Parameter(prefix + "w2", fanInNormal(hidden, out, rng));
-                x.b2 = Parameter(prefix + "b2", Matrix::Zero(1, out));
-                break;
-            case ExpertKind::Linear:
-                x.w1 = Parameter(prefix + "w1", fanInNormal(width, out, rng));
-                x.b1 = Parameter(prefix + "b1", Matrix::Zero(1, out));
-                break;
-            case ExpertKind::Lora:
-                x.w1 = Parameter(prefix + "lora_a1", fanInNormal(width, loraRank, rng));
-                x.b1 = Parameter(prefix + "lora_b1", Matrix::Zero(loraRank, hidden));
-                x.w2 = Parameter(prefix + "lora_a2", fanInNormal(hidden, loraRank, rng));
-                x.b2 = Parameter(prefix + "lora_b2", Matrix::Zero(loraRank, out));
-                break;
-            default:
-                MOELAB_ASSERT(false, "unknown expert kind");
-        }
+    m_experts.reserve(static_cast<size_t>(nExperts));
+    for (int e = 0; e < nExperts; ++e) m_experts.push_back(drawExpert(e, rng));
+}
+
+ExpertBank::Expert ExpertBank::drawExpert(int e, Rng& rng) const {
+    const int width = m_width;
+    const int hidden = m_hidden;
+    const int out = m_out;
+    const int loraRank = m_loraRank;
+    Expert x;
+    const std::string prefix = m_name + "[" + std::to_string(e) + "].";
+    switch (m_kind) {
+        case ExpertKind::Ffn:
+            x.w1 = Parameter(prefix + "w1", fanInNormal(width, hidden, rng));
+            x.b1 = Parameter(prefix + "b1", Matrix::Zero(1, hidden));
+            x.w2 = Parameter(prefix + "w2", fanInNormal(hidden, out, rng));
+            x.b2 = Parameter(prefix + "b2", Matrix::Zero(1, out));
+            break;
+        case ExpertKind::Linear:
+            x.w1 = Parameter(prefix + "w1", fanInNormal(width, out, rng));
+            x.b1 = Parameter(prefix + "b1", Matrix::Zero(1, out));
+            break;
+        case ExpertKind::Lora:
+            x.w1 = Parameter(prefix + "lora_a1", fanInNormal(width, loraRank, rng));
+            x.b1 = Parameter(prefix + "lora_b1", Matrix::Zero(loraRank, hidden));
+            x.w2 = Parameter(prefix + "lora_a2", fanInNormal(hidden, loraRank, rng));
+            x.b2 = Parameter(prefix + "lora_b2", Matrix::Zero(loraRank, out));
+            break;
+        default:
+            MOELAB_ASSERT(false, "unknown expert kind");
     }
+    return x;
+}
+
+void ExpertBank::addExperts(int n, Rng& rng) {
+    for (int i = 0; i < n; ++i) m_experts.push_back(drawExpert(m_nExperts + i, rng));
+    m_nExperts += n;
+}
+
+void ExpertBank::setFrozen(int e, bool frozen) {
+    Expert& x = m_experts[static_cast<size_t>(e)];
+    for (Parameter* p : {&x.w1, &x.b1, &x.w2, &x.b2}) p->frozen = frozen;
 }
 
 void ExpertBank::forwardOne(int e, const Matrix& in, Matrix& out) {

@@ -42,6 +42,12 @@ public:
 
     /// Every tensor, the frozen LoRA base included (marked frozen).
     ParameterList parameters();
+
+    /// Appends n experts (ids size(), size() + 1, ...) initialised as at construction from rng.
+    /// Parameter objects may move: take parameters() again afterwards.
+    void addExperts(int n, Rng& rng);
+    /// Freezes (or unfreezes) every parameter of expert e.
+    void setFrozen(int e, bool frozen);
     int size() const { return m_nExperts; }
     int outWidth() const { return m_out; }
 
@@ -64,9 +70,16 @@ private:
 
     ExpertKind m_kind;
     int m_nExperts;
+    int m_width;
+    int m_hidden;
     int m_out;
+    int m_loraRank;
+    std::string m_name;
     std::vector<Expert> m_experts;
     Expert m_base;  ///< lora only: the frozen shared FFN (w1, b1, w2, b2)
+
+    /// Expert e's parameters drawn from rng (see the class comment).
+    Expert drawExpert(int e, Rng& rng) const;
 };
 
 /// The routed experts of a layer: model.experts networks of model.expert_kind.

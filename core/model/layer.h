@@ -7,6 +7,7 @@
 #include "core/config/scenario_config.h"
 #include "core/math/types.h"
 #include "core/metrics/step_stats.h"
+#include "core/model/expert_state.h"
 #include "core/model/parameter.h"
 #include "core/routing/router.h"
 
@@ -49,6 +50,16 @@ public:
     /// The routing decision of the last forward() (per-token snapshots record it), or nullptr
     /// before the first forward() and for layers that make none (soft MoE mixes every token).
     virtual const RoutingDecision* lastDecision() const { return nullptr; }
+
+    // Lifelong-learning events (docs/lifelong.md); only layers whose router supports them
+    // (checkEvents) are asked. The default implementations throw std::invalid_argument.
+
+    /// Appends n routed experts (network from rng, router columns per `init`, also from rng).
+    /// Parameter objects may move: take parameters() again afterwards.
+    virtual void addExperts(int n, ColumnInit init, Rng& rng);
+    /// Applies every routed expert's state (size = current routed experts): frozen and removed
+    /// experts' parameters and router columns stop training; removed experts get no tokens.
+    virtual void setExpertStates(const ExpertStates& states);
 };
 
 /// The layer for config: SoftMoeLayer for router.kind = soft_moe, MoeLayer otherwise.

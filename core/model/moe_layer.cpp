@@ -11,9 +11,6 @@
 #include "core/util/parallel.h"
 
 namespace moe {
-namespace {
-
-}  // namespace
 
 MoeLayer::MoeLayer(const ScenarioConfig& config, Rng& initRng)
     : m_objective(config.loss.objective),
@@ -172,6 +169,21 @@ double MoeLayer::backward(const Matrix& x, const Matrix& target) {
     }
     m_router->backward(x, dWeight);
     return loss;
+}
+
+void MoeLayer::addExperts(int n, ColumnInit init, Rng& rng) {
+    MOELAB_ASSERT(m_decision == nullptr || m_nRouted == m_decision->nExperts,
+                  "experts cannot be added next to null experts");
+    m_router->addExperts(n, init, rng);
+    m_experts.addExperts(n, rng);
+    m_nRouted += n;
+}
+
+void MoeLayer::setExpertStates(const ExpertStates& states) {
+    MOELAB_ASSERT(static_cast<int>(states.size()) == m_nRouted, "one state per routed expert");
+    m_router->setExpertStates(states);
+    for (int e = 0; e < m_nRouted; ++e)
+        m_experts.setFrozen(e, states[static_cast<size_t>(e)] != ExpertState::Live);
 }
 
 StepStats MoeLayer::routingStats(const std::vector<int32_t>& domain) const {

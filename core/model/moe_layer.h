@@ -28,6 +28,9 @@ public:
     ParameterList parameters() override;
     void afterStep() override { m_router->afterStep(); }
     int outWidth() const override { return m_experts.outWidth(); }
+    /// The router's columns first, then the experts, each from its own share of rng's draws.
+    void addExperts(int n, ColumnInit init, Rng& rng) override;
+    void setExpertStates(const ExpertStates& states) override;
 
     Router& router() { return *m_router; }
     const RoutingDecision& decision() const { return *m_decision; }

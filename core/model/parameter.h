@@ -16,6 +16,9 @@ struct Parameter {
     Matrix grad;
     bool frozen = false;
     double lrScale = 1.0;  ///< multiplies the optimiser's learning rate (autoencoder gates)
+    /// Empty, or one flag per column: columns flagged keep their value and their optimiser
+    /// state (a frozen expert's router column, Lifelong-MoE).
+    std::vector<bool> frozenColumns;
 
     Parameter() = default;
     Parameter(std::string n, Matrix v) : name(std::move(n)), value(std::move(v)) {

@@ -3,6 +3,7 @@
 #include "core/routing/autoencoder_router.h"
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "core/math/functions.h"
@@ -27,20 +28,48 @@ Matrix residual(const AutoencoderGateRouter::Autoencoder& a, const Matrix& z, co
 
 AutoencoderGateRouter::AutoencoderGateRouter(const RouterConfig& router, int width, int nExperts,
                                              double lrScale, Rng& rng)
-    : m_config(router) {
+    : m_config(router), m_lrScale(lrScale), m_nRoutable(nExperts) {
     MOELAB_ASSERT(width >= 1 && nExperts >= 1 && router.aeHidden >= 1, "bad autoencoder sizes");
     MOELAB_ASSERT(lrScale > 0, "the autoencoder learning-rate scale must be positive");
-    const int hidden = router.aeHidden;
     m_autoencoders.reserve(static_cast<size_t>(nExperts));
-    for (int e = 0; e < nExperts; ++e) {
-        const std::string prefix = "router.ae[" + std::to_string(e) + "].";
-        Autoencoder a{
-            Parameter(prefix + "enc_w", normalMatrix(width, hidden, std::sqrt(1.0 / width), rng)),
-            Parameter(prefix + "enc_b", Matrix::Zero(1, hidden)),
-            Parameter(prefix + "dec_w", normalMatrix(hidden, width, std::sqrt(1.0 / hidden), rng)),
-            Parameter(prefix + "dec_b", Matrix::Zero(1, width))};
-        for (Parameter* p : {&a.encW, &a.encB, &a.decW, &a.decB}) p->lrScale = lrScale;
-        m_autoencoders.push_back(std::move(a));
+    for (int e = 0; e < nExperts; ++e) m_autoencoders.push_back(drawAutoencoder(e, width, rng));
+}
+
+AutoencoderGateRouter::Autoencoder AutoencoderGateRouter::drawAutoencoder(int e, int width,
+                                                                          Rng& rng) const {
+    const int hidden = m_config.aeHidden;
+    const std::string prefix = "router.ae[" + std::to_string(e) + "].";
+    Autoencoder a{
+        Parameter(prefix + "enc_w", normalMatrix(width, hidden, std::sqrt(1.0 / width), rng)),
+        Parameter(prefix + "enc_b", Matrix::Zero(1, hidden)),
+        Parameter(prefix + "dec_w", normalMatrix(hidden, width, std::sqrt(1.0 / hidden), rng)),
+        Parameter(prefix + "dec_b", Matrix::Zero(1, width))};
+    for (Parameter* p : {&a.encW, &a.encB, &a.decW, &a.decB}) p->lrScale = m_lrScale;
+    return a;
+}
+
+void AutoencoderGateRouter::addExperts(int n, ColumnInit init, Rng& rng) {
+    // ROUTING.md §8: "a new expert (lifelong events) starts with a fresh autoencoder", so only
+    // ColumnInit::Default exists here (checkEvents refuses the others).
+    MOELAB_ASSERT(init == ColumnInit::Default, "a new autoencoder starts fresh");
+    const auto width = static_cast<int>(m_autoencoders.front().encW.value.rows());
+    const size_t old = m_autoencoders.size();
+    for (int i = 0; i < n; ++i)
+        m_autoencoders.push_back(drawAutoencoder(static_cast<int>(old) + i, width, rng));
+    ExpertStates states = m_states.empty() ? ExpertStates(old, ExpertState::Live) : m_states;
+    states.resize(m_autoencoders.size(), ExpertState::Live);
+    setExpertStates(states);
+}
+
+void AutoencoderGateRouter::setExpertStates(const ExpertStates& states) {
+    MOELAB_ASSERT(states.size() == m_autoencoders.size(), "one state per expert");
+    m_states = states;
+    m_nRoutable = 0;
+    for (size_t e = 0; e < states.size(); ++e) {
+        if (routable(states[e])) ++m_nRoutable;
+        Autoencoder& a = m_autoencoders[e];
+        for (Parameter* p : {&a.encW, &a.encB, &a.decW, &a.decB})
+            p->frozen = states[e] != ExpertState::Live;
     }
 }
 
@@ -85,15 +114,26 @@ const RoutingDecision& AutoencoderGateRouter::route(const Matrix& x, const Route
     // p = softmax(-er / t): "logits" -er / t, rounded like a token-choice router's L and p.
     Matrix logits = m_errors / static_cast<Scalar>(-m_config.temperature);
     roundInPlace(logits, m_config.precision);
+    constexpr Scalar kMinusInf = -std::numeric_limits<Scalar>::infinity();
+    for (Eigen::Index e = 0; e < logits.cols(); ++e)
+        if (removed(static_cast<size_t>(e))) logits.col(e).setConstant(kMinusInf);
     d.probs = softmaxRows(logits);
     roundInPlace(d.probs, m_config.precision);
     d.scores = d.probs;
 
-    d.choice = selectTopK(d.probs, d.k, m_config.groups, m_config.topkGroup);
+    if (m_nRoutable < nExperts) {
+        // Removed experts rank below every probability, even one that underflowed to 0.
+        Matrix selection = d.probs;
+        for (Eigen::Index e = 0; e < selection.cols(); ++e)
+            if (removed(static_cast<size_t>(e))) selection.col(e).setConstant(kMinusInf);
+        d.choice = selectTopK(selection, d.k, m_config.groups, m_config.topkGroup);
+    } else {
+        d.choice = selectTopK(d.probs, d.k, m_config.groups, m_config.topkGroup);
+    }
     Matrix choiceScore(nTokens, d.k);
     for (int t = 0; t < nTokens; ++t)
         for (int j = 0; j < d.k; ++j) choiceScore(t, j) = d.probs(t, d.choice(t, j));
-    d.capacity = tokenChoiceCapacity(m_config.effectiveCapacityFactor(), d.k, nTokens, nExperts,
+    d.capacity = tokenChoiceCapacity(m_config.effectiveCapacityFactor(), d.k, nTokens, m_nRoutable,
                                      m_config.minCapacity);
     d.kept = fillCapacity(d.choice, choiceScore, d.capacity, nExperts, m_config.priority);
     d.weight = combineWeights(choiceScore, d.kept, m_config.effectiveWeightNorm(),

@@ -39,6 +39,12 @@ public:
     /// expert's reconstruction loss, mean over its kept tokens of er_i, to its autoencoder.
     void backward(const Matrix& x, const Matrix& dWeight) override;
     ParameterList parameters() override;
+    /// New autoencoders, drawn fresh as at construction (ROUTING.md §8); init must be
+    /// ColumnInit::Default.
+    void addExperts(int n, ColumnInit init, Rng& rng) override;
+    /// Frozen and removed experts' autoencoders stop training; removed experts get gate logit
+    /// -inf (p = 0), are left out of selection, and capacity counts the routable experts only.
+    void setExpertStates(const ExpertStates& states) override;
 
     /// Adds to expert i's autoencoder gradients the gradient of its reconstruction loss on
     /// tokens x [n, d], n >= 1: mean over the rows of ||x - A_i(x)||^2 / d. backward() calls it
@@ -54,9 +60,17 @@ public:
 private:
     /// Hidden activations z = act(x W_enc + b_enc) [n, h] of x [n, d] under autoencoder a.
     Matrix encode(const Autoencoder& a, const Matrix& x) const;
+    /// Expert e's autoencoder drawn from rng: W_enc ~ N(0, 1/d), W_dec ~ N(0, 1/h), biases 0.
+    Autoencoder drawAutoencoder(int e, int width, Rng& rng) const;
+    bool removed(size_t e) const {
+        return !m_states.empty() && m_states[e] == ExpertState::Removed;
+    }
 
     RouterConfig m_config;
+    double m_lrScale;
     std::vector<Autoencoder> m_autoencoders;  ///< [E]
+    ExpertStates m_states;  ///< [E] from setExpertStates; empty = every expert live
+    int m_nRoutable = 0;    ///< experts not removed
     Matrix m_errors;                          ///< [T, E] er of the last route()
     RoutingDecision m_decision;
 };

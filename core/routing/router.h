@@ -7,6 +7,7 @@
 
 #include "core/config/scenario_config.h"
 #include "core/math/types.h"
+#include "core/model/expert_state.h"
 #include "core/model/parameter.h"
 #include "core/routing/routing_decision.h"
 #include "core/util/rng.h"
@@ -55,6 +56,17 @@ public:
 
     /// Called once after the optimiser step with the step's decision (aux-loss-free bias, §6).
     virtual void afterStep() {}
+
+    // Lifelong-learning events (docs/lifelong.md). Only the routers that checkEvents accepts
+    // (token choice, autoencoder) implement them; the others are never asked.
+
+    /// Appends n experts: router columns (and per-expert state) initialised per `init`, drawing
+    /// from rng for ColumnInit::Default. Existing columns are unchanged.
+    virtual void addExperts(int n, ColumnInit init, Rng& rng);
+
+    /// Applies the state of every expert (size = current experts): frozen and removed experts'
+    /// router columns stop training, removed experts are never selected again.
+    virtual void setExpertStates(const ExpertStates& states);
 };
 
 /// Builds the router named by config.router.kind for width d. Parameters are initialised from

@@ -13,13 +13,21 @@
 
 namespace moe {
 
+void Router::addExperts(int /*n*/, ColumnInit /*init*/, Rng& /*rng*/) {
+    throw std::invalid_argument("this router cannot add experts during a run");
+}
+
+void Router::setExpertStates(const ExpertStates& /*states*/) {
+    throw std::invalid_argument("this router cannot freeze or remove experts during a run");
+}
+
 std::unique_ptr<Router> makeRouter(const RouterConfig& router, const LossConfig& loss, int width,
                                    int nExperts, Rng& rng, double trainLr) {
     switch (router.kind) {
         case RouterKind::TokenChoice:
             // Switch Transformer §2.4: weights ~ N(0, 0.1 / fan_in) keep early routing soft.
             return std::make_unique<TokenChoiceRouter>(
-                router, loss, normalMatrix(width, nExperts, std::sqrt(0.1 / width), rng));
+                router, loss, TokenChoiceRouter::initialWeight(width, nExperts, rng));
         case RouterKind::NoisyTopK:
             // Shazeer et al. 2017, appendix A: W_g and W_noise start at zero, so early routing
             // is decided by the noise alone and every expert receives tokens.

@@ -16,6 +16,10 @@ public:
     /// w is the router weight [d, E].
     TokenChoiceRouter(const RouterConfig& router, const LossConfig& loss, Matrix w);
 
+    /// The initial router weight [d, E]: N(0, 0.1 / d), Switch Transformer §2.4 (small weights
+    /// keep early routing soft).
+    static Matrix initialWeight(int width, int nExperts, Rng& rng);
+
     const RoutingDecision& route(const Matrix& x, const RouteContext& ctx) override;
     /// Routes from logits L [T, E] directly (no weight, no training noise): the `route` command.
     const RoutingDecision& routeLogits(const Matrix& logits, const RouteContext& ctx);
@@ -23,6 +27,13 @@ public:
     void backward(const Matrix& x, const Matrix& dWeight) override;
     ParameterList parameters() override { return {&m_weight}; }
     void afterStep() override;
+    /// New columns: initialWeight (ColumnInit::Default), zeros, or the mean of the columns of the
+    /// experts not removed; their selection bias starts at 0.
+    void addExperts(int n, ColumnInit init, Rng& rng) override;
+    /// Frozen and removed experts' weight columns and selection biases stop changing; removed
+    /// experts get logit -inf (probability and score 0), are left out of selection, and E in
+    /// the capacity and the balancing losses counts only the experts that can be routed to.
+    void setExpertStates(const ExpertStates& states) override;
 
     /// The selection bias b [E] (zero unless balance = aux_free).
     const Vector& selectionBias() const { return m_bias; }
@@ -31,11 +42,20 @@ public:
 
 private:
     void routeFromLogits(const RouteContext& ctx);
+    /// routable experts / columns: 1 exactly unless experts were removed.
+    double routableScale() const {
+        return static_cast<double>(m_nRoutable) / static_cast<double>(m_bias.size());
+    }
+    bool removed(Eigen::Index e) const {
+        return !m_states.empty() && m_states[static_cast<size_t>(e)] == ExpertState::Removed;
+    }
 
     RouterConfig m_config;
     LossConfig m_lossConfig;
     Parameter m_weight;  ///< [d, E]
     Vector m_bias;       ///< [E] selection bias b
+    ExpertStates m_states;  ///< [E] from setExpertStates; empty = every expert live
+    int m_nRoutable = 0;    ///< experts not removed: E of the capacity and balancing losses
 
     // Kept from the last route() for backward().
     Matrix m_jitter;     ///< [T, d] multiplicative input noise, empty if none

@@ -58,25 +58,61 @@ TokenBatch ClustersStream::next(int64_t step) {
         ++m_nextDrift;
     }
 
-    const auto nTokens = static_cast<Eigen::Index>(m_tokensPerStep);
     const auto count = static_cast<std::size_t>(m_tokensPerStep);
     TokenBatch batch;
     batch.seqLen = m_seqLen;
     batch.domain.resize(count);
-    for (std::size_t t = 0; t < count; ++t)
-        batch.domain[t] = m_rankToDomain[static_cast<std::size_t>(m_ranks.sample(m_rng))];
+    for (std::size_t t = 0; t < count; ++t) {
+        if (m_mixtureCdf.empty()) {
+            batch.domain[t] = m_rankToDomain[static_cast<std::size_t>(m_ranks.sample(m_rng))];
+        } else {
+            const double u = m_rng.uniform();
+            const auto it = std::upper_bound(m_mixtureCdf.begin(), m_mixtureCdf.end(), u);
+            batch.domain[t] = static_cast<int32_t>(
+                std::min<std::ptrdiff_t>(it - m_mixtureCdf.begin(), nDomains() - 1));
+        }
+    }
+    batch.x = tokens(batch.domain, m_rng);
+    return batch;
+}
 
-    batch.x.resize(nTokens, m_width);  // [T, d]
+Matrix ClustersStream::tokens(const std::vector<int32_t>& domain, Rng& rng) const {
+    const auto nTokens = static_cast<Eigen::Index>(domain.size());
+    Matrix x(nTokens, m_width);  // [T, d]
     if (m_offsetScale > Scalar(0)) {
         // Offsets first (one bulk draw), then scale and add the centre in one pass per row.
-        fillStandardNormal(m_rng, batch.x.data(), batch.x.size());
+        fillStandardNormal(rng, x.data(), x.size());
         for (Eigen::Index t = 0; t < nTokens; ++t)
-            batch.x.row(t) = m_offsetScale * batch.x.row(t) +
-                             m_centres.row(batch.domain[static_cast<std::size_t>(t)]);
+            x.row(t) = m_offsetScale * x.row(t) + m_centres.row(domain[static_cast<std::size_t>(t)]);
     } else {
         for (Eigen::Index t = 0; t < nTokens; ++t)
-            batch.x.row(t) = m_centres.row(batch.domain[static_cast<std::size_t>(t)]);
+            x.row(t) = m_centres.row(domain[static_cast<std::size_t>(t)]);
     }
+    return x;
+}
+
+void ClustersStream::setMixture(const std::vector<double>& weights) {
+    MOELAB_ASSERT(static_cast<int>(weights.size()) == nDomains(), "one weight per domain");
+    double total = 0;
+    for (const double w : weights) total += w;
+    MOELAB_ASSERT(total > 0, "mixture weights must have a positive sum");
+    m_mixtureCdf.clear();
+    double sum = 0;
+    for (const double w : weights) {
+        sum += w;
+        m_mixtureCdf.push_back(sum / total);
+    }
+    // Exactly 1 at the end, as ZipfSampler's cdf: every u < 1 finds a domain. Trailing domains
+    // of weight 0 keep cdf 1 and are never drawn (upper_bound stops at the first entry > u).
+    m_mixtureCdf.back() = 1.0;
+}
+
+TokenBatch ClustersStream::domainBatch(int domain, int nTokens, Rng& rng) const {
+    MOELAB_ASSERT(domain >= 0 && domain < nDomains() && nTokens >= 1, "bad probe request");
+    TokenBatch batch;
+    batch.seqLen = nTokens;
+    batch.domain.assign(static_cast<std::size_t>(nTokens), domain);
+    batch.x = tokens(batch.domain, rng);
     return batch;
 }
 

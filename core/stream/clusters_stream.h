@@ -33,6 +33,10 @@ public:
     TokenBatch next(int64_t step) override;
     int width() const override { return m_width; }
     int nDomains() const override { return static_cast<int>(m_centres.rows()); }
+    /// From the next batch on, each token's domain is drawn from `weights` (normalised) with one
+    /// rng.uniform() as before; the Zipf ranks are no longer used.
+    void setMixture(const std::vector<double>& weights) override;
+    TokenBatch domainBatch(int domain, int nTokens, Rng& rng) const override;
 
     /// Cluster centres [K, d], each of norm `separation`.
     const Matrix& centres() const { return m_centres; }
@@ -43,6 +47,8 @@ public:
 
 private:
     void redrawRanks();
+    /// x of tokens of the given domains: centre + scale * N(0, I) from rng.
+    Matrix tokens(const std::vector<int32_t>& domain, Rng& rng) const;
 
     int m_width;
     int m_tokensPerStep;
@@ -53,6 +59,7 @@ private:
     std::vector<int32_t> m_rankToDomain;  ///< [K]
     std::vector<int64_t> m_driftAt;       ///< sorted, unique
     std::size_t m_nextDrift = 0;          ///< first entry of m_driftAt not yet applied
+    std::vector<double> m_mixtureCdf;     ///< [K] after a mixture event, else empty
     Rng m_rng;                            ///< per-step draws
 };
 

@@ -17,6 +17,14 @@ std::string textCorpusPath(const StreamConfig& cfg) {
     return cfg.path.empty() ? std::string(kDefaultTextCorpus) : cfg.path;
 }
 
+void TokenStream::setMixture(const std::vector<double>& /*weights*/) {
+    throw std::invalid_argument("this stream has no domain mixture to change");
+}
+
+TokenBatch TokenStream::domainBatch(int /*domain*/, int /*nTokens*/, Rng& /*rng*/) const {
+    throw std::invalid_argument("this stream cannot draw tokens of a chosen domain");
+}
+
 std::unique_ptr<TokenStream> makeStream(const StreamConfig& cfg, int width, int tokensPerStep,
                                         uint64_t seed) {
     switch (cfg.kind) {

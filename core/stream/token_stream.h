@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/util/rng.h"
+
 namespace moe {
 
 /// A source of token batches, one per training step. Batches are produced in order: `next` is
@@ -30,6 +32,15 @@ public:
     virtual const std::vector<std::string>* vocabulary() const { return nullptr; }
     /// The name of each domain label when the stream has names for them; else nullptr.
     virtual const std::vector<std::string>* domainNames() const { return nullptr; }
+
+    /// Replaces the domain distribution from the next batch on: weights [nDomains()] >= 0 with
+    /// a positive sum (a stream.mixture event). Throws std::invalid_argument for streams
+    /// without domains to choose (only the clusters stream has them).
+    virtual void setMixture(const std::vector<double>& weights);
+
+    /// nTokens tokens of `domain` drawn from `rng` (not the stream's own random state): the
+    /// held-out probe sets. Throws std::invalid_argument for streams that cannot.
+    virtual TokenBatch domainBatch(int domain, int nTokens, Rng& rng) const;
 };
 
 }  // namespace moe

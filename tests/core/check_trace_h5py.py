@@ -63,7 +63,8 @@ def check_layer(f, layer):
 
     expected = {"step": (STEPS,)}
     expected.update({s: (STEPS,) for s in SCALARS})
-    expected.update({p: (STEPS, N_EXPERTS) for p in PER_EXPERT})
+    expected.update({p: (STEPS, N_EXPERTS) for p in PER_EXPERT + ["expert_state"]})
+    expected["probe_loss"] = (STEPS, 1)
     check(set(group.keys()) == set(expected),
           f"{name} holds {sorted(group.keys())}, expected {sorted(expected)}")
 
@@ -90,7 +91,8 @@ def check_layer(f, layer):
                   f"{where}: dim 0 scale is {scales and scales.name}")
             check(ds.dims[0].label == "step", f"{where}: dim 0 label {ds.dims[0].label!r}")
             if len(shape) == 2:
-                check(ds.dims[1].label == "expert", f"{where}: dim 1 label {ds.dims[1].label!r}")
+                label = "domain" if ds_name == "probe_loss" else "expert"
+                check(ds.dims[1].label == label, f"{where}: dim 1 label {ds.dims[1].label!r}")
 
     # Values, by the formulas in trace_sample_writer.cpp.
     s = np.arange(STEPS)
@@ -101,6 +103,9 @@ def check_layer(f, layer):
     demand = s[:, None] + np.arange(N_EXPERTS)[None, :] / 4 + 1000 * layer
     check(np.array_equal(group["demand"][()], demand), f"{name}/demand values")
     check((group["load"][()] == 0.5).all(), f"{name}/load values")
+    # Rows without events or probes: every expert live, no probe evaluated.
+    check((group["expert_state"][()] == 1).all(), f"{name}/expert_state values")
+    check(np.isnan(group["probe_loss"][()]).all(), f"{name}/probe_loss is not all NaN")
 
 
 def main():
@@ -110,6 +115,7 @@ def main():
     with h5py.File(sys.argv[1], "r") as f:
         attrs = f.attrs
         check(as_str(attrs.get("schema_version", "")) == "1.2", "schema_version != 1.2")
+        check(as_str(attrs.get("events", "?")) == "", "events is not empty")
         check(attrs.get("moelab_version") == "sample", "moelab_version")
         scenario = attrs.get("scenario")
         check(scenario == "[router]\nkind = token_choice\nk = 2\n# µ\n",

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -47,13 +48,16 @@ double objective(Layer& layer, const Problem& p, uint64_t noiseSeed) {
            c.seqAux * l.seqAux;
 }
 
-void checkGradients(const std::vector<std::string>& overrides) {
+/// `prepare` runs on the new layer before its parameters are randomised (lifelong events).
+void checkGradients(const std::vector<std::string>& overrides,
+                    const std::function<void(Layer&)>& prepare = {}) {
     Problem p{testing::configWith(overrides), {}, {}, {}, {}};
     const int T = 24;
     Rng rng(77);
     Rng init(1);
     const std::unique_ptr<Layer> owned = makeLayer(p.cfg, init);
     Layer& layer = *owned;
+    if (prepare) prepare(layer);
     for (int t = 0; t < T; ++t) {
         p.tokenId.push_back(static_cast<int32_t>(rng.below(1000)));
         p.domain.push_back(static_cast<int32_t>(rng.below(4)));
@@ -228,6 +232,34 @@ TEST(Gradients, BaselineRoutersWithDrops) {
     checkGradients(with({"router.kind=random", "router.k=2", "router.capacity_factor=0.75"}));
     checkGradients(with({"router.kind=rre", "router.groups=3", "router.k=2",
                          "router.capacity_factor=0.75"}));
+}
+
+}  // namespace
+}  // namespace moe
+
+namespace moe {
+namespace {
+
+// After an add_experts event the layer has more router columns and experts; with one old and
+// one new expert removed, the masked columns must carry no gradient and the rest stay exact.
+void growAndRemove(Layer& layer) {
+    Rng eventRng(5);
+    layer.addExperts(2, ColumnInit::Default, eventRng);
+    ExpertStates states(8, ExpertState::Live);
+    states[1] = ExpertState::Removed;
+    states[7] = ExpertState::Removed;
+    layer.setExpertStates(states);
+}
+
+TEST(Gradients, TokenChoiceAfterAddExpertsWithRemovedExperts) {
+    checkGradients(with({"router.k=2", "loss.aux=0.1", "loss.z=0.01", "loss.seq_aux=0.1",
+                         "stream.seq_len=8"}),
+                   growAndRemove);
+}
+
+TEST(Gradients, SigmoidAuxFreeAfterAddExperts) {
+    checkGradients(with({"router.k=2", "router.scores=sigmoid", "router.capacity_factor=1"}),
+                   growAndRemove);
 }
 
 }  // namespace

@@ -140,7 +140,15 @@ void expectRows(const TraceData& data, int64_t rows, int layer, int nExperts) {
     std::set<std::string> expectedScalars;
     for (const auto& [name, get] : kScalars) expectedScalars.insert(name);
     EXPECT_EQ(scalarNames, expectedScalars);
-    EXPECT_EQ(data.perExpert.size(), kPerExpert.size());
+    // expert_state is left empty by makeStats: written as 1 (live) for every expert; probe_loss
+    // likewise as NaN in its single domain column.
+    EXPECT_EQ(data.perExpert.size(), kPerExpert.size() + 1);
+    ASSERT_TRUE(data.perExpert.contains("expert_state"));
+    EXPECT_TRUE((data.perExpert.at("expert_state").array() == 1.0).all());
+    EXPECT_EQ(data.perExpert.at("expert_state").cols(), nExperts);
+    ASSERT_EQ(data.perDomain.size(), 1u);
+    EXPECT_EQ(data.perDomain.at("probe_loss").cols(), 1);
+    EXPECT_TRUE(data.perDomain.at("probe_loss").array().isNaN().all());
 
     for (int64_t row = 0; row < rows; ++row) {
         const StepStats expected = makeStats(row, layer, nExperts);
@@ -317,7 +325,8 @@ TEST_F(TraceWriterTest, DatasetsAreChunkedCompressedAndExtendible) {
     for (const DatasetSpec& spec : kTraceDatasets) {
         const std::string name = "layer_0/" + std::string(spec.name);
         SCOPED_TRACE(name);
-        const bool perExpert = spec.kind == DatasetKind::PerExpert;
+        const bool perExpert = spec.kind != DatasetKind::Scalar;  // per expert or per domain
+        const hsize_t width = spec.kind == DatasetKind::PerDomain ? 1 : nExperts;
         const Handle dataset(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
         ASSERT_TRUE(dataset.valid());
 
@@ -329,8 +338,8 @@ TEST_F(TraceWriterTest, DatasetsAreChunkedCompressedAndExtendible) {
         EXPECT_EQ(dims[0], 70u);
         EXPECT_EQ(maxDims[0], H5S_UNLIMITED);
         if (perExpert) {
-            EXPECT_EQ(dims[1], static_cast<hsize_t>(nExperts));
-            EXPECT_EQ(maxDims[1], static_cast<hsize_t>(nExperts));
+            EXPECT_EQ(dims[1], width);
+            EXPECT_EQ(maxDims[1], width);
         }
 
         const Handle type(H5Dget_type(dataset.get()), H5Tclose);
@@ -343,7 +352,7 @@ TEST_F(TraceWriterTest, DatasetsAreChunkedCompressedAndExtendible) {
         ASSERT_EQ(H5Pget_chunk(creation.get(), 2, chunk.data()), perExpert ? 2 : 1);
         if (perExpert) {
             EXPECT_EQ(chunk[0], 256u);
-            EXPECT_EQ(chunk[1], static_cast<hsize_t>(nExperts));
+            EXPECT_EQ(chunk[1], width);
         } else {
             EXPECT_EQ(chunk[0], 1024u);
         }
@@ -848,17 +857,30 @@ TEST_F(TraceReaderTest, NamesEveryMissingDataset) {
     EXPECT_TRUE(readTraceHeader(file));
 }
 
-TEST_F(TraceReaderTest, ReadsATraceOfSchema11WhichLacksLaterDatasets) {
+TEST_F(TraceReaderTest, ReadsASchema11TraceWithoutTheLifelongDatasets) {
     const std::string file = writeTrace("v1_1.h5", 5);
     {
         const Handle h5(H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+        ASSERT_GE(H5Ldelete(h5.get(), "layer_0/expert_state", H5P_DEFAULT), 0);
+        ASSERT_GE(H5Ldelete(h5.get(), "layer_0/probe_loss", H5P_DEFAULT), 0);
         ASSERT_GE(H5Ldelete(h5.get(), "layer_0/vocab_specialization", H5P_DEFAULT), 0);
+        ASSERT_GE(H5Adelete(h5.get(), "events"), 0);
     }
     setRootStringAttribute(file, "schema_version", "1.1");
     const auto data = readTrace(file);
     ASSERT_TRUE(data) << data.error();
-    EXPECT_EQ(data->scalars.count("vocab_specialization"), 0u);
-    EXPECT_EQ(data->scalars.at("load_cv").size(), 5u);
+    EXPECT_EQ(data->rows, 5);
+    EXPECT_FALSE(data->perExpert.contains("expert_state"));
+    EXPECT_TRUE(data->perDomain.empty());
+    EXPECT_FALSE(data->scalars.contains("vocab_specialization"));
+    EXPECT_EQ(data->events, "");
+    // A 1.2 trace must have them.
+    setRootStringAttribute(file, "schema_version", "1.2");
+    const auto newer = readTrace(file);
+    ASSERT_FALSE(newer);
+    EXPECT_NE(newer.error().find("missing layer_0/vocab_specialization, layer_0/expert_state, layer_0/probe_loss"),
+              std::string::npos)
+        << newer.error();
 }
 
 TEST_F(TraceReaderTest, NamesMissingRootAttributes) {

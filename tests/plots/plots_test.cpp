@@ -47,7 +47,9 @@ Eigen::MatrixXd plainBinMeans(const Eigen::MatrixXd& values, int maxBins, bool r
             int count = 0;
             for (int64_t r = b * n / bins; r < (b + 1) * n / bins; ++r) {
                 double rowSum = 0;
-                for (Eigen::Index f = 0; f < values.cols(); ++f) rowSum += values(r, f);
+                // NaN (an expert that does not exist at that step) is not part of the total.
+                for (Eigen::Index f = 0; f < values.cols(); ++f)
+                    if (!std::isnan(values(r, f))) rowSum += values(r, f);
                 const double v = rowShares ? values(r, e) / rowSum : values(r, e);
                 if (std::isnan(v) || (rowShares && !(rowSum > 0))) continue;
                 sum += v;
@@ -106,6 +108,17 @@ TEST(StepBinning, SharesOfABinSumToOne) {
     for (Eigen::Index b = 0; b < bins.value.rows(); ++b)
         EXPECT_NEAR(bins.value.row(b).sum(), 1.0, 1e-12);
     EXPECT_DOUBLE_EQ(bins.value(0, 2), 0.5 * (2.0 / 4.0 + 1.0 / 4.0));  // rows 0 and 1
+}
+
+TEST(StepBinning, SharesLeaveOutExpertsThatDoNotExistYet) {
+    // Expert 2 is added at row 2 (NaN before): the others' shares still sum to one.
+    Eigen::MatrixXd load(4, 3);
+    load << 1, 3, kNaN, 2, 2, kNaN, 1, 1, 2, 0, 2, 2;
+    const StepBins bins = binSteps(load, {0, 1, 2, 3}, 4, true);
+    EXPECT_DOUBLE_EQ(bins.mean(0, 0), 0.25);
+    EXPECT_DOUBLE_EQ(bins.mean(1, 1), 0.5);
+    EXPECT_TRUE(std::isnan(bins.mean(0, 2)));
+    EXPECT_DOUBLE_EQ(bins.mean(2, 2), 0.5);
 }
 
 TEST(StepBinning, FewerRowsThanBinsKeepsEveryRow) {
