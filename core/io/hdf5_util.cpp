@@ -139,7 +139,7 @@ tl::expected<Handle, std::string> openForReading(const std::string& path) {
     file = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (file.valid()) return file;
     return tl::make_unexpected(path + ": cannot open the file: " + swmrCause);
-
+}
 
 tl::expected<std::string, std::string> readVariableStringAttribute(hid_t attribute) {
     using Error = tl::unexpected<std::string>;

@@ -115,10 +115,10 @@ TEST(StepBinning, SharesLeaveOutExpertsThatDoNotExistYet) {
     Eigen::MatrixXd load(4, 3);
     load << 1, 3, kNaN, 2, 2, kNaN, 1, 1, 2, 0, 2, 2;
     const StepBins bins = binSteps(load, {0, 1, 2, 3}, 4, true);
-    EXPECT_DOUBLE_EQ(bins.mean(0, 0), 0.25);
-    EXPECT_DOUBLE_EQ(bins.mean(1, 1), 0.5);
-    EXPECT_TRUE(std::isnan(bins.mean(0, 2)));
-    EXPECT_DOUBLE_EQ(bins.mean(2, 2), 0.5);
+    EXPECT_DOUBLE_EQ(bins.value(0, 0), 0.25);
+    EXPECT_DOUBLE_EQ(bins.value(1, 1), 0.5);
+    EXPECT_TRUE(std::isnan(bins.value(0, 2)));
+    EXPECT_DOUBLE_EQ(bins.value(2, 2), 0.5);
 }
 
 TEST(StepBinning, FewerRowsThanBinsKeepsEveryRow) {
