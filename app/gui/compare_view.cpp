@@ -34,10 +34,12 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
 
-    auto* side = new QVBoxLayout;
+    auto* sidePanel = new QWidget;
+    sidePanel->setMaximumWidth(210);
+    auto* side = new QVBoxLayout(sidePanel);
+    side->setContentsMargins(0, 0, 0, 0);
     m_list = new QListWidget;
     m_list->setObjectName(QStringLiteral("compareRuns"));
-    m_list->setMaximumWidth(260);
     side->addWidget(new QLabel(tr("Runs compared:")));
     side->addWidget(m_list, 1);
     auto* addTrace = new QPushButton(tr("Add trace..."));
@@ -55,18 +57,22 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
                                                 static_cast<qsizetype>(spec.name.size())));
     m_metric->setCurrentText(QStringLiteral("drop_fraction"));
     side->addWidget(m_metric);
-    layout->addLayout(side);
+    layout->addWidget(sidePanel);
 
-    auto* splitter = new QSplitter(Qt::Vertical);
+    // Side by side: a bottom dock is wide and short.
+    auto* splitter = new QSplitter(Qt::Horizontal);
     m_curves = new QCustomPlot;
     m_curves->setObjectName(QStringLiteral("compareCurves"));
     m_curves->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    m_curves->setMinimumHeight(150);
+    m_curves->setMinimumSize(300, 150);
     splitter->addWidget(m_curves);
     auto* heatmaps = new QWidget;
     m_heatmapRow = new QHBoxLayout(heatmaps);
     m_heatmapRow->setContentsMargins(0, 0, 0, 0);
     splitter->addWidget(heatmaps);
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 3);
+    splitter->setSizes({400, 600});  // scaled to the width; heatmaps need room for their axes
     layout->addWidget(splitter, 1);
 
     connect(addTrace, &QPushButton::clicked, this, &CompareView::addTraceRequested);
@@ -141,7 +147,7 @@ void CompareView::redraw() {
     m_heatmaps.clear();
     for (size_t i = 0; i < m_runs.size(); ++i) {
         auto* plot = new QCustomPlot;
-        plot->setMinimumSize(200, 150);
+        plot->setMinimumSize(260, 150);
         plot->setObjectName(QStringLiteral("compareHeatmap%1").arg(i));
         m_heatmapRow->addWidget(plot);
         drawPanel(*plot, *m_runs[i].data, plots::FigureKind::Load);

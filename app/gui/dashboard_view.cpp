@@ -83,7 +83,7 @@ DashboardView::DashboardView(QWidget* parent) : QWidget(parent) {
 QCustomPlot* DashboardView::makePlot(plots::FigureKind kind, const QString& name) {
     auto* plot = new QCustomPlot;
     plot->setObjectName(name + QStringLiteral("Plot"));
-    plot->setMinimumSize(240, 180);
+    plot->setMinimumSize(200, 150);
     plot->setContextMenuPolicy(Qt::CustomContextMenu);
     plot->setProperty("figureKind", static_cast<int>(kind));
     connect(plot, &QWidget::customContextMenuRequested, this, [this, plot, name](QPoint at) {

@@ -147,8 +147,8 @@ void MainWindow::buildDocks() {
     tabifyDockWidget(inspector, m_compareDock);
     tabifyDockWidget(m_compareDock, log);
     inspector->raise();
-    resizeDocks({scenario}, {340}, Qt::Horizontal);
-    resizeDocks({inspector}, {230}, Qt::Vertical);
+    resizeDocks({scenario}, {300}, Qt::Horizontal);
+    resizeDocks({inspector}, {200}, Qt::Vertical);
 }
 
 void MainWindow::buildMenus() {
@@ -289,6 +289,7 @@ bool MainWindow::startRun(bool paused) {
     m_dashboard->clear();
     m_controller->start(*config, path, paused);
     m_log->info(tr("Run started: %1 steps, trace %2").arg(config->train.steps).arg(path));
+    statusBar()->showMessage(tr("Running; trace %1").arg(path));
     return true;
 }
 

@@ -56,7 +56,7 @@ void ScenarioPanel::buildForm() {
     m_status = new QPlainTextEdit;
     m_status->setObjectName(QStringLiteral("scenarioStatus"));
     m_status->setReadOnly(true);
-    m_status->setMaximumHeight(90);
+    m_status->setMaximumHeight(64);
     m_status->setPlaceholderText(tr("Scenario is valid."));
     layout->addWidget(m_status);
 
@@ -103,6 +103,9 @@ void ScenarioPanel::buildForm() {
         m_index[info.name] = m_fields.size();
         m_fields.push_back(field);
     }
+    // The router's options are what people come to change; the root section holds only the seed.
+    for (int tab = 0; tab < m_tabs->count(); ++tab)
+        if (m_tabs->tabText(tab) == QLatin1String("router")) m_tabs->setCurrentIndex(tab);
 }
 
 QWidget* ScenarioPanel::makeEditor(Field& field) {
