@@ -10,6 +10,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
 #include <QPushButton>
 #include <QSplitter>
 #include <QVBoxLayout>
@@ -65,6 +66,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     m_curves->setObjectName(QStringLiteral("compareCurves"));
     m_curves->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_curves->setMinimumSize(300, 150);
+    offerExport(m_curves, QStringLiteral("compare"));
     splitter->addWidget(m_curves);
     auto* heatmaps = new QWidget;
     m_heatmapRow = new QHBoxLayout(heatmaps);
@@ -82,6 +84,16 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     });
     connect(m_metric, &QComboBox::currentTextChanged, this, [this] { redraw(); });
     redraw();
+}
+
+void CompareView::offerExport(QCustomPlot* plot, const QString& name) {
+    plot->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(plot, &QWidget::customContextMenuRequested, this, [this, plot, name](QPoint at) {
+        QMenu menu;
+        menu.addAction(tr("Export this plot (PNG, SVG, PDF)..."),
+                       [this, plot, name] { emit exportPlotRequested(plot, name); });
+        menu.exec(plot->mapToGlobal(at));
+    });
 }
 
 void CompareView::addRun(const QString& name, std::shared_ptr<const io::TraceData> trace) {
@@ -149,6 +161,7 @@ void CompareView::redraw() {
         auto* plot = new QCustomPlot;
         plot->setMinimumSize(260, 150);
         plot->setObjectName(QStringLiteral("compareHeatmap%1").arg(i));
+        offerExport(plot, QStringLiteral("heatmap-%1").arg(m_runs[i].name));
         m_heatmapRow->addWidget(plot);
         drawPanel(*plot, *m_runs[i].data, plots::FigureKind::Load);
         plot->plotLayout()->insertRow(0);

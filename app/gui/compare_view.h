@@ -39,6 +39,8 @@ public:
 signals:
     void addTraceRequested();
     void addCurrentRequested();
+    /// The user asked to export one of the view's plots (context menu).
+    void exportPlotRequested(QCustomPlot* plot, const QString& name);
 
 private:
     struct Run {
@@ -46,6 +48,7 @@ private:
         std::shared_ptr<const io::TraceData> data;
     };
     void redraw();
+    void offerExport(QCustomPlot* plot, const QString& name);
 
     QListWidget* m_list = nullptr;
     QComboBox* m_metric = nullptr;

@@ -103,6 +103,7 @@ MainWindow::MainWindow(const QString& settingsPath, QWidget* parent)
     connect(m_follower, &TraceFollower::failed, this, &MainWindow::reportError);
     connect(m_dashboard, &DashboardView::exportPlotRequested, this, &MainWindow::exportPlot);
     connect(m_compare, &CompareView::addCurrentRequested, this, &MainWindow::compareShown);
+    connect(m_compare, &CompareView::exportPlotRequested, this, &MainWindow::exportPlot);
     connect(m_compare, &CompareView::addTraceRequested, this, [this] {
         const QStringList paths = QFileDialog::getOpenFileNames(
             this, tr("Add traces to compare"), {}, tr("moelab traces (*.h5 *.hdf5);;All files (*)"));
