@@ -4,7 +4,7 @@
 #include "core/io/trace_reader.h"
 #include "core/util/assert.h"
 #include "plots/plot_panel.h"
-#include "plots/step_binning.h"
+#include "plots/series_style.h"
 
 #include <qcustomplot.h>
 
@@ -12,58 +12,63 @@
 #include <cmath>
 
 namespace moe::plots {
-namespace {
 
-/// Viridis from five of its stops (QCustomPlot 2.1 has no gpViridis): perceptually uniform and
-/// readable in grey, unlike the default rainbow-like gradients.
-QCPColorGradient viridis() {
-    QCPColorGradient gradient;
-    gradient.setColorStops({{0.00, QColor("#440154")},
-                            {0.25, QColor("#3b528b")},
-                            {0.50, QColor("#21918c")},
-                            {0.75, QColor("#5ec962")},
-                            {1.00, QColor("#fde725")}});
-    gradient.setNanHandling(QCPColorGradient::nhTransparent);
-    return gradient;
+const Eigen::MatrixXd* heatmapValues(const io::TraceData& data, HeatmapField field) {
+    const auto found = data.perExpert.find(heatmapDataset(field));
+    if (found == data.perExpert.end() || found->second.rows() == 0 ||
+        found->second.rows() != static_cast<Eigen::Index>(data.step.size()))
+        return nullptr;
+    return &found->second;
 }
 
-struct FieldText {
-    const char* dataset;
-    QString title;
-    QString scaleLabel;
-};
-
-FieldText fieldText(HeatmapField field) {
+const char* heatmapDataset(HeatmapField field) {
     switch (field) {
         case HeatmapField::LoadShare:
-            return {"load", QStringLiteral("Expert load share"),
-                    QStringLiteral("load share (load / step's total load)")};
+            return "load";
         case HeatmapField::Demand:
-            return {"demand", QStringLiteral("Expert demand"),
-                    QStringLiteral("demand (assignments before capacity)")};
+            return "demand";
         case HeatmapField::Dropped:
-            return {"dropped", QStringLiteral("Assignments dropped per expert"),
-                    QStringLiteral("dropped (assignments)")};
+            return "dropped";
     }
     MOELAB_ASSERT(false, "unknown heatmap field");
 }
 
-}  // namespace
+QString heatmapTitle(HeatmapField field) {
+    switch (field) {
+        case HeatmapField::LoadShare:
+            return QStringLiteral("Expert load share");
+        case HeatmapField::Demand:
+            return QStringLiteral("Expert demand");
+        case HeatmapField::Dropped:
+            return QStringLiteral("Assignments dropped per expert");
+    }
+    MOELAB_ASSERT(false, "unknown heatmap field");
+}
 
-QCPAxisRect* drawExpertLoadHeatmap(QCustomPlot& plot, QCPLayoutGrid& area,
-                                   const io::TraceData& data, const HeatmapOptions& options) {
+QString heatmapValueLabel(HeatmapField field) {
+    switch (field) {
+        case HeatmapField::LoadShare:
+            return QStringLiteral("load share (load / step's total load)");
+        case HeatmapField::Demand:
+            return QStringLiteral("demand (assignments before capacity)");
+        case HeatmapField::Dropped:
+            return QStringLiteral("dropped (assignments)");
+    }
+    MOELAB_ASSERT(false, "unknown heatmap field");
+}
+
+HeatmapParts addExpertLoadHeatmap(QCustomPlot& plot, QCPLayoutGrid& area,
+                                  const io::TraceData& data, const HeatmapOptions& options) {
     MOELAB_ASSERT(options.maxBins >= 1, "at least one column");
-    const FieldText text = fieldText(options.field);
-    const Panel panel = addPanel(plot, area, text.title, false);
+    const Panel panel = addPanel(
+        plot, area, options.title.isEmpty() ? heatmapTitle(options.field) : options.title, false);
+    HeatmapParts parts;
+    parts.axes = panel.axes;
+    parts.title = panel.title;
     QCPAxis& stepAxis = *panel.axes->axis(QCPAxis::atBottom);
     QCPAxis& expertAxis = *panel.axes->axis(QCPAxis::atLeft);
     expertAxis.setLabel(QStringLiteral("expert"));
-    auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
-    ticker->setTickStep(1);
-    // Every expert labelled up to 16 of them; beyond that multiples, such as 0, 16, 32 ...
-    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
-    ticker->setTickCount(std::min(std::max(data.nExperts, 1), 16));
-    expertAxis.setTicker(ticker);
+    expertAxis.setTicker(expertTicker(data.nExperts));
     expertAxis.setRange(-0.5, data.nExperts - 0.5);
     expertAxis.grid()->setVisible(false);
     stepAxis.grid()->setVisible(false);
@@ -71,51 +76,94 @@ QCPAxisRect* drawExpertLoadHeatmap(QCustomPlot& plot, QCPLayoutGrid& area,
 
     // The colour scale sits in the legend row, above the map, so the map keeps the full width
     // and lines up with the line plot below it in a dashboard.
-    auto* scale = new QCPColorScale(&plot);
-    area.addElement(1, 0, scale);
-    scale->setType(QCPAxis::atTop);
-    scale->setBarWidth(10);
-    scale->setGradient(viridis());
-    scale->axis()->setLabel(text.scaleLabel);
+    parts.scale = new QCPColorScale(&plot);
+    area.addElement(1, 0, parts.scale);
+    parts.scale->setType(QCPAxis::atTop);
+    parts.scale->setBarWidth(10);
+    parts.scale->setGradient(heatmapGradient());
+    parts.scale->axis()->setLabel(heatmapValueLabel(options.field));
     auto* columns = new QCPMarginGroup(&plot);
     panel.axes->setMarginGroup(QCP::msLeft | QCP::msRight, columns);
-    scale->setMarginGroup(QCP::msLeft | QCP::msRight, columns);
+    parts.scale->setMarginGroup(QCP::msLeft | QCP::msRight, columns);
 
-    const auto found = data.perExpert.find(text.dataset);
-    if (found == data.perExpert.end() || found->second.rows() == 0 ||
-        found->second.rows() != static_cast<Eigen::Index>(data.step.size()))
-        return panel.axes;
-    const StepBins bins = binSteps(found->second, data.step, options.maxBins,
-                                   options.field == HeatmapField::LoadShare);
-    const int nBins = static_cast<int>(bins.mean.rows());
-    const int nExperts = static_cast<int>(bins.mean.cols());
+    if (heatmapValues(data, options.field) == nullptr) return parts;
+    parts.map = new QCPColorMap(&stepAxis, &expertAxis);
+    parts.map->setInterpolate(false);  // one flat cell per expert and bin, not a blur
+    parts.map->setColorScale(parts.scale);
+    fillExpertLoadHeatmap(parts, data, options, 0, static_cast<int64_t>(data.step.size()));
+    // The whole run, edge cells included.
+    const QCPRange keys = parts.map->data()->keyRange();
+    const int nBins = parts.map->data()->keySize();
+    const double halfBin = nBins > 1 ? keys.size() / (2.0 * (nBins - 1)) : 0.0;
+    stepAxis.setRange(keys.lower - halfBin, keys.upper + halfBin);
+    return parts;
+}
 
-    auto* map = new QCPColorMap(&stepAxis, &expertAxis);
-    map->setInterpolate(false);  // one flat cell per expert and bin, not a blur
-    map->setColorScale(scale);
+QCPAxisRect* drawExpertLoadHeatmap(QCustomPlot& plot, QCPLayoutGrid& area,
+                                   const io::TraceData& data, const HeatmapOptions& options) {
+    return addExpertLoadHeatmap(plot, area, data, options).axes;
+}
+
+void fillExpertLoadHeatmap(HeatmapParts& parts, const io::TraceData& data,
+                           const HeatmapOptions& options, int64_t firstRow, int64_t endRow,
+                           const Eigen::VectorXd* rowScale) {
+    const Eigen::MatrixXd* values = heatmapValues(data, options.field);
+    if (parts.map == nullptr || values == nullptr || firstRow >= endRow) return;
+    BinOptions binning;
+    binning.maxBins = options.maxBins;
+    binning.statistic = options.statistic;
+    binning.rowShares = options.field == HeatmapField::LoadShare;
+    binning.firstRow = firstRow;
+    binning.endRow = endRow;
+    binning.rowScale = rowScale;
+    const StepBins bins = binSteps(*values, data.step, binning);
+    const int nBins = static_cast<int>(bins.value.rows());
+    const int nExperts = static_cast<int>(bins.value.cols());
+
+    QCPColorMapData& cells = *parts.map->data();
     // With two or more cells along a dimension, its range gives the centres of the first and
     // last cell; a single cell fills the whole range instead, so give it a width of one.
     const double first = bins.centerStep.front();
     const double last = bins.centerStep.back();
-    const double halfBin = nBins > 1 ? (last - first) / (2.0 * (nBins - 1)) : 0.5;
-    map->data()->setSize(nBins, nExperts);
-    map->data()->setRange(nBins > 1 ? QCPRange(first, last) : QCPRange(first - 0.5, first + 0.5),
-                          nExperts > 1 ? QCPRange(0, nExperts - 1) : QCPRange(-0.5, 0.5));
+    cells.setSize(nBins, nExperts);
+    cells.setRange(nBins > 1 ? QCPRange(first, last) : QCPRange(first - 0.5, first + 0.5),
+                   nExperts > 1 ? QCPRange(0, nExperts - 1) : QCPRange(-0.5, 0.5));
     double top = 0;
-    for (int b = 0; b < nBins; ++b) {
-        for (int e = 0; e < nExperts; ++e) {
-            const double v = bins.mean(b, e);
-            map->data()->setCell(b, e, v);
-            if (std::isfinite(v) && v > top) top = v;
+    for (int e = 0; e < nExperts; ++e) {
+        const double* column = bins.value.col(e).data();
+        for (int b = 0; b < nBins; ++b) {
+            cells.setCell(b, e, column[b]);
+            if (std::isfinite(column[b]) && column[b] > top) top = column[b];
         }
     }
-    scale->setDataRange(QCPRange(0, top > 0 ? top : 1));
-    stepAxis.setRange(first - halfBin, last + halfBin);
-    const double rowsPerBin = static_cast<double>(data.step.size()) / nBins;
+    const double upper = options.colorMax.value_or(top);
+    parts.scale->setDataRange(QCPRange(0, upper > 0 ? upper : 1));
+    parts.binFirstRow = bins.firstRow;
+
+    const double rowsPerBin = static_cast<double>(endRow - firstRow) / nBins;
+    QCPAxis& stepAxis = *parts.axes->axis(QCPAxis::atBottom);
     if (rowsPerBin > 1)
-        stepAxis.setLabel(
-            QStringLiteral("step (each column: mean of %1 rows)").arg(rowsPerBin, 0, 'g', 3));
-    return panel.axes;
+        stepAxis.setLabel(QStringLiteral("step (each column: %1 of %2 rows)")
+                              .arg(options.statistic == BinStatistic::Max
+                                       ? QStringLiteral("max")
+                                       : QStringLiteral("mean"))
+                              .arg(rowsPerBin, 0, 'g', 3));
+    else
+        stepAxis.setLabel(QStringLiteral("step"));
+}
+
+double heatmapPeak(const io::TraceData& data, const HeatmapOptions& options) {
+    const Eigen::MatrixXd* values = heatmapValues(data, options.field);
+    if (values == nullptr) return 0;
+    BinOptions binning;
+    binning.maxBins = options.maxBins;
+    binning.statistic = options.statistic;
+    binning.rowShares = options.field == HeatmapField::LoadShare;
+    const StepBins bins = binSteps(*values, data.step, binning);
+    double top = 0;
+    for (Eigen::Index i = 0; i < bins.value.size(); ++i)
+        if (std::isfinite(bins.value.data()[i])) top = std::max(top, bins.value.data()[i]);
+    return top;
 }
 
 }  // namespace moe::plots

@@ -7,15 +7,25 @@
 
 #include <qcustomplot.h>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 namespace moe::plots {
 
-Panel addPanel(QCustomPlot& plot, QCPLayoutGrid& area, const QString& title, bool withLegend) {
+int curvePointsFor(int width) {
+    return std::max(100, width - 150);
+}
+
+Panel addPanel(QCustomPlot& plot, QCPLayoutGrid& area, const QString& title, bool withLegend,
+               int maxPoints) {
     QFont titleFont = plot.font();
     titleFont.setPointSizeF(10);
     titleFont.setBold(true);
-    area.addElement(0, 0, new QCPTextElement(&plot, title, titleFont));
-
     Panel panel;
+    panel.maxPoints = maxPoints;
+    panel.title = new QCPTextElement(&plot, title, titleFont);
+    area.addElement(0, 0, panel.title);
     if (withLegend) {
         // Centred between two empty stretching cells: alone in the row, the legend would spread
         // its entries over the whole width.
@@ -49,24 +59,95 @@ Panel addPanel(QCustomPlot& plot, QCPLayoutGrid& area, const QString& title, boo
     return panel;
 }
 
-QCPGraph* addSeries(QCustomPlot& plot, const Panel& panel, QCPAxis& valueAxis,
-                    const std::vector<int64_t>& step, const std::vector<double>& values,
-                    std::string_view dataset, const QString& name) {
-    MOELAB_ASSERT(step.size() == values.size(), "one value per step");
-    QVector<double> keys(static_cast<qsizetype>(step.size()));
-    for (size_t i = 0; i < step.size(); ++i)
-        keys[static_cast<qsizetype>(i)] = static_cast<double>(step[i]);
-    const QVector<double> ys(values.begin(), values.end());
+namespace {
 
-    QCPGraph* graph = plot.addGraph(panel.axes->axis(QCPAxis::atBottom), &valueAxis);
-    graph->setData(keys, ys, true);
+/// One curve reduced to bins of consecutive rows: mean, minimum and maximum of the finite
+/// values of each bin against the bin's mean step; NaN where a bin has none.
+struct CurveBins {
+    QVector<double> key, mean, low, high;
+    int64_t rowsPerBin = 1;
+};
+
+CurveBins binCurve(const std::vector<int64_t>& step, const std::vector<double>& values,
+                   int64_t bins) {
+    const auto rows = static_cast<int64_t>(step.size());
+    CurveBins result;
+    result.rowsPerBin = (rows + bins - 1) / bins;
+    for (int64_t b = 0; b < bins; ++b) {
+        const int64_t first = b * rows / bins;
+        const int64_t end = (b + 1) * rows / bins;
+        double keySum = 0, sum = 0;
+        double low = std::numeric_limits<double>::infinity();
+        double high = -low;
+        int64_t count = 0;
+        for (int64_t r = first; r < end; ++r) {
+            keySum += static_cast<double>(step[static_cast<size_t>(r)]);
+            const double v = values[static_cast<size_t>(r)];
+            if (!std::isfinite(v)) continue;
+            sum += v;
+            low = std::min(low, v);
+            high = std::max(high, v);
+            ++count;
+        }
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        result.key.push_back(keySum / static_cast<double>(end - first));
+        result.mean.push_back(count > 0 ? sum / static_cast<double>(count) : nan);
+        result.low.push_back(count > 0 ? low : nan);
+        result.high.push_back(count > 0 ? high : nan);
+    }
+    return result;
+}
+
+}  // namespace
+
+QCPGraph* addCurve(QCustomPlot& plot, const Panel& panel, QCPAxis& valueAxis,
+                   const std::vector<int64_t>& step, const std::vector<double>& values,
+                   const QPen& pen, const QString& name) {
+    MOELAB_ASSERT(step.size() == values.size(), "one value per step");
+    QCPAxis* stepAxis = panel.axes->axis(QCPAxis::atBottom);
+    QCPGraph* graph = plot.addGraph(stepAxis, &valueAxis);
     graph->setName(name);
-    graph->setPen(QPen(seriesColor(dataset), 1.5));
+    graph->setPen(pen);
     if (panel.legend != nullptr) graph->addToLegend(panel.legend);
+    if (panel.maxPoints <= 0 || static_cast<int64_t>(step.size()) <= panel.maxPoints) {
+        QVector<double> keys(static_cast<qsizetype>(step.size()));
+        for (size_t i = 0; i < step.size(); ++i)
+            keys[static_cast<qsizetype>(i)] = static_cast<double>(step[i]);
+        graph->setData(keys, QVector<double>(values.begin(), values.end()), true);
+        return graph;
+    }
+    const CurveBins bins = binCurve(step, values, panel.maxPoints);
+    graph->setData(bins.key, bins.mean, true);
+    // The band: the maximum graph filled down to the minimum graph, beneath every line.
+    QColor fill = pen.color();
+    fill.setAlpha(45);
+    QCPGraph* low = plot.addGraph(stepAxis, &valueAxis);
+    QCPGraph* high = plot.addGraph(stepAxis, &valueAxis);
+    low->setData(bins.key, bins.low, true);
+    high->setData(bins.key, bins.high, true);
+    for (QCPGraph* edge : {low, high}) {
+        edge->setName(QString());  // not "Graph n": unnamed graphs are not curves (CSV export)
+        edge->setPen(Qt::NoPen);
+        edge->setLayer(QStringLiteral("background"));
+    }
+    high->setBrush(fill);
+    high->setChannelFillGraph(low);
+    stepAxis->setLabel(QStringLiteral("step (curves: mean of about %1 rows per point, band: "
+                                      "their min to max)")
+                           .arg(bins.rowsPerBin));
     return graph;
 }
 
+QCPGraph* addSeries(QCustomPlot& plot, const Panel& panel, QCPAxis& valueAxis,
+                    const std::vector<int64_t>& step, const std::vector<double>& values,
+                    std::string_view dataset, const QString& name) {
+    return addCurve(plot, panel, valueAxis, step, values, QPen(seriesColor(dataset), 1.5), name);
+}
+
 void drawUnderneath(QCustomPlot& plot, QCPGraph& graph) {
+    // A wide translucent pen on a noisy line makes QPainter stroke one self-intersecting path,
+    // which took minutes for 10,000 steps; drawn segment by segment it takes milliseconds.
+    plot.setPlottingHint(QCP::phFastPolylines, true);
     const QString underlay = QStringLiteral("underlay");
     if (plot.layer(underlay) == nullptr)
         plot.addLayer(underlay, plot.layer(QStringLiteral("main")), QCustomPlot::limBelow);
@@ -83,6 +164,14 @@ const std::vector<double>* findScalar(const io::TraceData& data, std::string_vie
     const auto found = data.scalars.find(std::string(name));
     if (found == data.scalars.end() || found->second.size() != data.step.size()) return nullptr;
     return &found->second;
+}
+
+QSharedPointer<QCPAxisTicker> expertTicker(int nExperts) {
+    auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
+    ticker->setTickStep(1);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    ticker->setTickCount(std::min(std::max(nExperts, 1), 16));
+    return ticker;
 }
 
 void setStepRange(QCPAxis& axis, const std::vector<int64_t>& step) {

@@ -2,6 +2,8 @@
 #include "core/io/hdf5_util.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 namespace moe::io::h5 {
@@ -44,6 +46,27 @@ std::string errorText() {
     H5Eclear2(H5E_DEFAULT);
     std::replace(innermost.begin(), innermost.end(), '\n', ' ');
     return innermost.empty() ? std::string("unknown HDF5 error") : innermost;
+}
+
+tl::expected<Handle, std::string> openForReading(const std::string& path) {
+    std::error_code error;
+    if (!std::filesystem::exists(path, error)) return tl::make_unexpected(path + ": no such file");
+    if (std::filesystem::is_directory(path, error))
+        return tl::make_unexpected(path + ": is a directory");
+    const htri_t isHdf5 = H5Fis_hdf5(path.c_str());
+    if (isHdf5 < 0) return tl::make_unexpected(path + ": cannot read the file: " + errorText());
+    if (isHdf5 == 0) return tl::make_unexpected(path + ": not an HDF5 file");
+    // 20 metadata read attempts instead of 100: see Reader::openFile in trace_reader.cpp.
+    const Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    if (access.valid()) H5Pset_metadata_read_attempts(access.get(), 20);
+    Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ,
+                        access.valid() ? access.get() : H5P_DEFAULT),
+                H5Fclose);
+    if (file.valid()) return file;
+    const std::string swmrCause = errorText();
+    file = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (file.valid()) return file;
+    return tl::make_unexpected(path + ": cannot open the file: " + swmrCause);
 }
 
 }  // namespace moe::io::h5

@@ -6,6 +6,8 @@
 
 #include <hdf5.h>
 
+#include <tl/expected.hpp>
+
 #include <string>
 
 namespace moe::io::h5 {
@@ -60,5 +62,13 @@ private:
 /// "unable to open file: name = 'x.h5', errno = 2, error message = 'No such file or directory',
 /// ..."), or "unknown HDF5 error" when the stack is empty.
 std::string errorText();
+
+/// Opens `path` read-only for a reader that may meet a file being written: in SWMR read mode
+/// (what a trace a run is still writing, or whose run was killed, needs), with a bounded number
+/// of metadata read retries as the trace reader does, and, when the SWMR open fails, plainly
+/// read-only (some files written by other programs refuse SWMR). The error reads
+/// "<path>: <what>" (no such file, a directory, not an HDF5 file, the HDF5 cause). Callers hold
+/// an ErrorPrintingOff.
+tl::expected<Handle, std::string> openForReading(const std::string& path);
 
 }  // namespace moe::io::h5

@@ -9,8 +9,8 @@
 #include "plots/loss_plot.h"
 #include "plots/step_binning.h"
 #include "plots/trace_labels.h"
+#include "tests/plots/plot_test_support.h"
 
-#include <QApplication>
 #include <qcustomplot.h>
 
 #include <gtest/gtest.h>
@@ -29,67 +29,14 @@
 namespace moe::plots {
 namespace {
 
-namespace fs = std::filesystem;
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-const char* const kScenario =
-    "seed = 3\n\n[router]\nkind = token_choice\nk = 2\ncapacity_factor = 1.25\n\n"
-    "[loss]\naux = 0.01\nz = 0.001\nimportance = 0\nload = 0\nseq_aux = 0\n";
-
-const std::vector<std::string> kScalarNames = {"drop_fraction",
-                                               "token_drop_fraction",
-                                               "picked_once_fraction",
-                                               "picked_many_fraction",
-                                               "null_fraction",
-                                               "load_cv",
-                                               "max_over_mean",
-                                               "load_entropy",
-                                               "router_entropy",
-                                               "dead_experts",
-                                               "collapse",
-                                               "task_loss",
-                                               "aux_loss",
-                                               "z_loss",
-                                               "importance_loss",
-                                               "load_loss",
-                                               "seq_aux_loss",
-                                               "total_loss",
-                                               "specialization",
-                                               "capacity"};
-
-/// A trace of `rows` rows recorded every 10 steps over `experts` experts, with values that
-/// differ from row to row and expert to expert. importance_loss, load_loss and seq_aux_loss
-/// are 0 throughout (losses that do not apply).
-io::TraceData makeTrace(int rows, int experts) {
-    io::TraceData data;
-    data.schemaVersion = "1.1";
-    data.scenario = kScenario;
-    data.routerKind = "token_choice";
-    data.nExperts = experts;
-    data.nLayers = 1;
-    data.rows = rows;
-    std::mt19937 rng(7);
-    std::uniform_real_distribution<double> unit(0.0, 1.0);
-    for (int r = 0; r < rows; ++r) data.step.push_back(10 * r);
-    for (const std::string& name : kScalarNames) {
-        std::vector<double>& values = data.scalars[name];
-        for (int r = 0; r < rows; ++r) {
-            const bool zero =
-                name == "importance_loss" || name == "load_loss" || name == "seq_aux_loss";
-            values.push_back(zero ? 0.0
-                                  : 0.05 + unit(rng) * (name == "dead_experts" ? experts : 1.0));
-        }
-    }
-    for (const char* name : {"demand", "load", "dropped", "importance", "mean_score"}) {
-        Eigen::MatrixXd& m = data.perExpert[name];
-        m.resize(rows, experts);
-        for (int r = 0; r < rows; ++r)
-            for (int e = 0; e < experts; ++e) m(r, e) = std::floor(unit(rng) * 50.0 * (e + 1));
-    }
-    return data;
+/// Bin means the obvious way: rows [b * n / bins, (b + 1) * n / bins), NaN left out.
+HeatmapOptions heatmapOptions(HeatmapField field, int maxBins) {
+    HeatmapOptions options;
+    options.field = field;
+    options.maxBins = maxBins;
+    return options;
 }
 
-/// Bin means the obvious way: rows [b * n / bins, (b + 1) * n / bins), NaN left out.
 Eigen::MatrixXd plainBinMeans(const Eigen::MatrixXd& values, int maxBins, bool rowShares) {
     const int64_t n = values.rows();
     const int64_t bins = std::min<int64_t>(n, maxBins);
@@ -125,45 +72,6 @@ void expectSameMatrix(const Eigen::MatrixXd& actual, const Eigen::MatrixXd& expe
         }
 }
 
-template <typename T>
-std::vector<T*> plottablesOf(QCustomPlot& plot) {
-    std::vector<T*> found;
-    for (int i = 0; i < plot.plottableCount(); ++i)
-        if (auto* p = qobject_cast<T*>(plot.plottable(i))) found.push_back(p);
-    return found;
-}
-
-QCPGraph* graphNamed(QCustomPlot& plot, const QString& prefix) {
-    for (int i = 0; i < plot.graphCount(); ++i)
-        if (plot.graph(i)->name().startsWith(prefix)) return plot.graph(i);
-    return nullptr;
-}
-
-/// Clears `plot` for one panel, as drawFigure does.
-QCPLayoutGrid& emptyLayout(QCustomPlot& plot) {
-    plot.clearPlottables();
-    plot.plotLayout()->clear();
-    plot.setAutoAddPlottableToLegend(false);
-    return *plot.plotLayout();
-}
-
-std::string readFile(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-class TempDir {
-public:
-    TempDir() : m_path(fs::temp_directory_path() / ("moelab_plots_" + std::to_string(::getpid()))) {
-        fs::create_directories(m_path);
-    }
-    ~TempDir() { fs::remove_all(m_path); }
-    fs::path operator/(const std::string& name) const { return m_path / name; }
-
-private:
-    fs::path m_path;
-};
-
 TEST(StepBinning, MeansMatchAPlainLoop) {
     std::mt19937 rng(1);
     std::uniform_real_distribution<double> unit(0.0, 10.0);
@@ -178,7 +86,7 @@ TEST(StepBinning, MeansMatchAPlainLoop) {
     for (const bool shares : {false, true}) {
         SCOPED_TRACE(shares ? "shares" : "values");
         const StepBins bins = binSteps(values, step, 50, shares);
-        expectSameMatrix(bins.mean, plainBinMeans(values, 50, shares));
+        expectSameMatrix(bins.value, plainBinMeans(values, 50, shares));
         ASSERT_EQ(bins.firstRow.size(), 51u);
         EXPECT_EQ(bins.firstRow.front(), 0);
         EXPECT_EQ(bins.firstRow.back(), 1003);
@@ -195,16 +103,16 @@ TEST(StepBinning, SharesOfABinSumToOne) {
     Eigen::MatrixXd load(9, 3);
     load << 1, 1, 2, 0, 3, 1, 5, 5, 0, 1, 1, 1, 2, 0, 0, 4, 4, 8, 1, 2, 3, 0, 0, 9, 6, 3, 1;
     const StepBins bins = binSteps(load, {0, 1, 2, 3, 4, 5, 6, 7, 8}, 4, true);
-    for (Eigen::Index b = 0; b < bins.mean.rows(); ++b)
-        EXPECT_NEAR(bins.mean.row(b).sum(), 1.0, 1e-12);
-    EXPECT_DOUBLE_EQ(bins.mean(0, 2), 0.5 * (2.0 / 4.0 + 1.0 / 4.0));  // rows 0 and 1
+    for (Eigen::Index b = 0; b < bins.value.rows(); ++b)
+        EXPECT_NEAR(bins.value.row(b).sum(), 1.0, 1e-12);
+    EXPECT_DOUBLE_EQ(bins.value(0, 2), 0.5 * (2.0 / 4.0 + 1.0 / 4.0));  // rows 0 and 1
 }
 
 TEST(StepBinning, FewerRowsThanBinsKeepsEveryRow) {
     Eigen::MatrixXd values(3, 2);
     values << 1, 2, 3, 4, 5, 6;
     const StepBins bins = binSteps(values, {10, 20, 30}, 1000, false);
-    expectSameMatrix(bins.mean, values);
+    expectSameMatrix(bins.value, values);
     EXPECT_EQ(bins.centerStep, (std::vector<double>{10, 20, 30}));
 }
 
@@ -212,7 +120,7 @@ TEST(ExpertLoadHeatmap, ColourMapIsExpertsByBins) {
     const io::TraceData data = makeTrace(250, 8);
     QCustomPlot plot;
     QCPAxisRect* axes =
-        drawExpertLoadHeatmap(plot, emptyLayout(plot), data, {HeatmapField::LoadShare, 40});
+        drawExpertLoadHeatmap(plot, emptyLayout(plot), data, heatmapOptions(HeatmapField::LoadShare, 40));
     const auto maps = plottablesOf<QCPColorMap>(plot);
     ASSERT_EQ(maps.size(), 1u);
     QCPColorMap& map = *maps[0];
@@ -238,7 +146,7 @@ TEST(ExpertLoadHeatmap, DemandAndDroppedAreRawBinMeans) {
     for (const auto& [field, dataset] :
          {std::pair{HeatmapField::Demand, "demand"}, std::pair{HeatmapField::Dropped, "dropped"}}) {
         QCustomPlot plot;
-        drawExpertLoadHeatmap(plot, emptyLayout(plot), data, {field, 7});
+        drawExpertLoadHeatmap(plot, emptyLayout(plot), data, heatmapOptions(field, 7));
         QCPColorMap& map = *plottablesOf<QCPColorMap>(plot).at(0);
         const Eigen::MatrixXd expected = plainBinMeans(data.perExpert.at(dataset), 7, false);
         ASSERT_EQ(map.data()->keySize(), 7);
@@ -256,7 +164,7 @@ TEST(ExpertLoadHeatmap, LongRunBinsToThePixelWidth) {
     data.perExpert["load"] = Eigen::MatrixXd::Ones(data.rows, 256);
     QCustomPlot plot;
     const auto start = std::chrono::steady_clock::now();
-    drawExpertLoadHeatmap(plot, emptyLayout(plot), data, {HeatmapField::LoadShare, 1100});
+    drawExpertLoadHeatmap(plot, emptyLayout(plot), data, heatmapOptions(HeatmapField::LoadShare, 1100));
     plot.toPixmap(1200, 600);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -282,6 +190,41 @@ TEST(LinePlots, DropsHoldEveryStep) {
     // Same metric, same colour, wherever it is drawn.
     EXPECT_NE(graphNamed(plot, "drop_fraction")->pen().color(),
               graphNamed(plot, "token_drop_fraction")->pen().color());
+}
+
+TEST(LinePlots, LongCurvesDrawBinMeansOverAMinMaxBand) {
+    const io::TraceData data = makeTrace(5000, 4);
+    QCustomPlot plot;
+    QCPAxisRect* axes = drawDropsPlot(plot, emptyLayout(plot), data, 100);
+    QCPGraph* line = graphNamed(plot, "drop_fraction");
+    ASSERT_NE(line, nullptr);
+    ASSERT_EQ(line->data()->size(), 100);
+    const std::vector<double>& values = data.scalars.at("drop_fraction");
+    // Bin 7 holds rows 350-399 (steps 3500-3990).
+    double sum = 0, low = 1e9, high = -1e9;
+    for (size_t r = 350; r < 400; ++r) {
+        sum += values[r];
+        low = std::min(low, values[r]);
+        high = std::max(high, values[r]);
+    }
+    EXPECT_DOUBLE_EQ(line->data()->at(7)->key, 10 * (350 + 399) / 2.0);
+    EXPECT_NEAR(line->data()->at(7)->value, sum / 50, 1e-12);
+    // Two unnamed band graphs per curve, the upper filled down to the lower.
+    ASSERT_EQ(plot.graphCount(), 6);
+    std::vector<QCPGraph*> bands;
+    for (int i = 0; i < plot.graphCount(); ++i)
+        if (plot.graph(i)->name().isEmpty()) bands.push_back(plot.graph(i));
+    ASSERT_EQ(bands.size(), 4u);
+    EXPECT_EQ(bands[1]->channelFillGraph(), bands[0]);
+    EXPECT_DOUBLE_EQ(bands[0]->data()->at(7)->value, low);
+    EXPECT_DOUBLE_EQ(bands[1]->data()->at(7)->value, high);
+    EXPECT_EQ(axes->axis(QCPAxis::atBottom)->label(),
+              "step (curves: mean of about 50 rows per point, band: their min to max)");
+    // The legend lists the curves only.
+    int entries = 0;
+    for (QCPLayoutElement* element : plot.plotLayout()->elements(true))
+        if (auto* legend = qobject_cast<QCPLegend*>(element)) entries += legend->itemCount();
+    EXPECT_EQ(entries, 2);
 }
 
 TEST(LinePlots, CollapseSplitsBoundedAndUnboundedAxes) {
@@ -415,12 +358,3 @@ TEST(Figure, TraceFileRoundTrip) {
 
 }  // namespace
 }  // namespace moe::plots
-
-int main(int argc, char** argv) {
-    ::testing::InitGoogleTest(&argc, argv);
-    // gtest_discover_tests lists the tests at build time, with no display; only running them
-    // needs the QApplication that QCustomPlot widgets require.
-    if (::testing::GTEST_FLAG(list_tests)) return RUN_ALL_TESTS();
-    QApplication application(argc, argv);
-    return RUN_ALL_TESTS();
-}
