@@ -4,6 +4,7 @@
 #include "app/gui/dashboard_view.h"
 #include "core/io/trace_reader.h"
 #include "core/io/trace_schema.h"
+#include "plots/expert_load_heatmap.h"
 #include "plots/plot_panel.h"
 
 #include <QComboBox>
@@ -15,6 +16,8 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
+
+#include <algorithm>
 
 namespace moe::gui {
 namespace {
@@ -132,16 +135,16 @@ void CompareView::redraw() {
     m_curves->plotLayout()->clear();
     m_curves->setAutoAddPlottableToLegend(false);
     const plots::Panel panel =
-        plots::addPanel(*m_curves, *m_curves->plotLayout(), metric(), /*withLegend=*/true);
+        plots::addPanel(*m_curves, *m_curves->plotLayout(), metric(), /*withLegend=*/true,
+                        plots::curvePointsFor(m_curves->width()));
     QCPAxis& y = *panel.axes->axis(QCPAxis::atLeft);
     std::vector<int64_t> allSteps;
     for (size_t i = 0; i < m_runs.size(); ++i) {
         const io::TraceData& run = *m_runs[i].data;
         const std::vector<double>* values = plots::findScalar(run, dataset);
         if (values == nullptr) continue;
-        QCPGraph* graph = plots::addSeries(*m_curves, panel, y, run.step, *values, dataset,
-                                           m_runs[i].name);
-        graph->setPen(QPen(runColor(i), 1.5));
+        plots::addCurve(*m_curves, panel, y, run.step, *values, QPen(runColor(i), 1.5),
+                        m_runs[i].name);
         if (!run.step.empty()) {
             allSteps.push_back(run.step.front());
             allSteps.push_back(run.step.back());
@@ -157,15 +160,19 @@ void CompareView::redraw() {
         plot->deleteLater();
     }
     m_heatmaps.clear();
+    // One colour range for every heatmap, so that equal colours mean equal load shares.
+    plots::HeatmapOptions options;
+    double peak = 0;
+    for (const Run& run : m_runs) peak = std::max(peak, plots::heatmapPeak(*run.data, options));
+    if (peak > 0) options.colorMax = peak;
     for (size_t i = 0; i < m_runs.size(); ++i) {
         auto* plot = new QCustomPlot;
         plot->setMinimumSize(260, 150);
         plot->setObjectName(QStringLiteral("compareHeatmap%1").arg(i));
         offerExport(plot, QStringLiteral("heatmap-%1").arg(m_runs[i].name));
         m_heatmapRow->addWidget(plot);
-        drawPanel(*plot, *m_runs[i].data, plots::FigureKind::Load);
-        plot->plotLayout()->insertRow(0);
-        plot->plotLayout()->addElement(0, 0, new QCPTextElement(plot, m_runs[i].name));
+        options.title = m_runs[i].name;
+        drawPanel(*plot, *m_runs[i].data, plots::FigureKind::Load, options);
         plot->replot(QCustomPlot::rpQueuedReplot);
         m_heatmaps.push_back(plot);
     }

@@ -63,8 +63,21 @@ DashboardView::DashboardView(QWidget* parent) : QWidget(parent) {
     m_field->addItem(tr("demand"), static_cast<int>(plots::HeatmapField::Demand));
     m_field->addItem(tr("dropped"), static_cast<int>(plots::HeatmapField::Dropped));
     m_field->setToolTip(tr("What the expert heatmap colours"));
-    connect(m_field, &QComboBox::currentIndexChanged, this, [this] { redraw(); });
+    connect(m_field, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_heatmap) m_heatmap->setField(heatmapField());
+    });
     header->addWidget(m_field);
+    m_statistic = new QComboBox;
+    m_statistic->addItem(tr("bin mean"), static_cast<int>(plots::BinStatistic::Mean));
+    m_statistic->addItem(tr("bin max"), static_cast<int>(plots::BinStatistic::Max));
+    m_statistic->setToolTip(
+        tr("What a heatmap column shows of the steps it stands for: their mean, or their worst"));
+    connect(m_statistic, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_heatmap)
+            m_heatmap->setStatistic(
+                static_cast<plots::BinStatistic>(m_statistic->currentData().toInt()));
+    });
+    header->addWidget(m_statistic);
     layout->addLayout(header);
 
     auto* grid = new QGridLayout;
@@ -90,24 +103,72 @@ QCustomPlot* DashboardView::makePlot(plots::FigureKind kind, const QString& name
         QMenu menu;
         menu.addAction(tr("Export this plot (PNG, SVG, PDF)..."),
                        [this, plot, name] { emit exportPlotRequested(plot, name); });
-        menu.addAction(tr("Reset zoom"), [this] { redraw(); });
+        menu.addAction(tr("Reset zoom"), [this, plot] {
+            if (plot == m_load && m_heatmap) {
+                m_heatmap->showAllSteps();
+            } else {
+                redraw();
+            }
+        });
         menu.exec(plot->mapToGlobal(at));
     });
-    plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    if (kind != plots::FigureKind::Load)  // the heatmap view zooms its step axis itself
+        plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     return plot;
 }
 
-void DashboardView::setData(std::shared_ptr<const io::TraceData> trace, const QString& title) {
+void DashboardView::setData(std::shared_ptr<const io::TraceData> trace, const QString& title,
+                            const QString& source) {
+    const bool sameSource = m_heatmap != nullptr && source == m_source && m_data &&
+                            trace->nExperts == m_data->nExperts;
+    // The heatmap view points into the data: hand it the new data before the old one goes.
+    if (sameSource) m_heatmap->setData(*trace);
     m_data = std::move(trace);
     m_title = title;
+    m_source = source;
     m_titleLabel->setText(title);
+    redrawHeatmap(sameSource);
     redraw();
+}
+
+plots::HeatmapOptions DashboardView::heatmapOptions() const {
+    plots::HeatmapOptions options;
+    options.field = heatmapField();
+    options.statistic = static_cast<plots::BinStatistic>(m_statistic->currentData().toInt());
+    options.maxBins = std::max(1, m_load->width() - 120);  // about one column per pixel
+    return options;
+}
+
+void DashboardView::dropHeatmap() {
+    delete m_readout;
+    delete m_heatmap;
+    m_readout = nullptr;
+    m_heatmap = nullptr;
+}
+
+void DashboardView::redrawHeatmap(bool sameSource) {
+    if (!sameSource) {
+        dropHeatmap();
+        m_load->clearPlottables();
+        m_load->clearItems();
+        m_load->plotLayout()->clear();
+        m_heatmap = new plots::HeatmapView(*m_load, *m_load->plotLayout(), *m_data, heatmapOptions());
+        m_heatmap->enableZoomAndPan();
+        m_readout = new plots::HeatmapReadout(*m_load, *m_heatmap);
+    }
+    m_load->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString DashboardView::heatmapReadout(const QPointF& pixel) const {
+    return m_readout ? m_readout->textAt(pixel) : QString();
 }
 
 void DashboardView::clear() {
     m_data.reset();
     m_title.clear();
     m_titleLabel->setText(tr("No run or trace yet: start a run (F5) or open a trace."));
+    m_source.clear();
+    dropHeatmap();
     for (QCustomPlot* plot : plots()) {
         plot->clearPlottables();
         plot->clearItems();
@@ -142,11 +203,9 @@ plots::HeatmapField DashboardView::heatmapField() const {
 
 void DashboardView::redraw() {
     if (!m_data) return;
-    plots::HeatmapOptions heatmap;
-    heatmap.field = heatmapField();
-    for (QCustomPlot* plot : plots()) {
+    for (QCustomPlot* plot : {m_drops, m_collapse, m_loss}) {
         const auto kind = static_cast<plots::FigureKind>(plot->property("figureKind").toInt());
-        drawPanel(*plot, *m_data, kind, heatmap);
+        drawPanel(*plot, *m_data, kind);
         plot->replot(QCustomPlot::rpQueuedReplot);
     }
 }

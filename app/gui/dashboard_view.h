@@ -3,6 +3,7 @@
 
 #include "plots/expert_load_heatmap.h"
 #include "plots/figure.h"
+#include "plots/heatmap_view.h"
 
 #include <QString>
 #include <QWidget>
@@ -13,6 +14,7 @@
 class QComboBox;
 class QCustomPlot;
 class QLabel;
+class QPointF;
 
 namespace moe::io {
 struct TraceData;
@@ -28,8 +30,11 @@ class DashboardView : public QWidget {
 public:
     explicit DashboardView(QWidget* parent = nullptr);
 
-    /// Draws `data` in every plot (the data is kept and may be shared with other views).
-    void setData(std::shared_ptr<const io::TraceData> trace, const QString& title);
+    /// Draws `trace` in every plot (the data is kept and may be shared with other views).
+    /// `source` names where it comes from (a file, a run): new data from the same source (a
+    /// growing trace) keeps the heatmap's zoom.
+    void setData(std::shared_ptr<const io::TraceData> trace, const QString& title,
+                 const QString& source);
     void clear();
 
     const std::shared_ptr<const io::TraceData>& data() const { return m_data; }
@@ -39,6 +44,8 @@ public:
     QCustomPlot* plot(plots::FigureKind kind) const;
     std::vector<QCustomPlot*> plots() const;
     plots::HeatmapField heatmapField() const;
+    /// The heatmap's hover read-out at `pixel` of its plot; empty outside the map.
+    QString heatmapReadout(const QPointF& pixel) const;
 
 signals:
     /// The user asked to export one plot (context menu).
@@ -46,16 +53,23 @@ signals:
 
 private:
     void redraw();
+    void redrawHeatmap(bool sameSource);
+    void dropHeatmap();
+    plots::HeatmapOptions heatmapOptions() const;
     QCustomPlot* makePlot(plots::FigureKind kind, const QString& name);
 
     QLabel* m_titleLabel = nullptr;
     QComboBox* m_field = nullptr;
+    QComboBox* m_statistic = nullptr;
+    plots::HeatmapView* m_heatmap = nullptr;        ///< child of m_load
+    plots::HeatmapReadout* m_readout = nullptr;     ///< child of m_load
     QCustomPlot* m_load = nullptr;
     QCustomPlot* m_drops = nullptr;
     QCustomPlot* m_collapse = nullptr;
     QCustomPlot* m_loss = nullptr;
     std::shared_ptr<const io::TraceData> m_data;
     QString m_title;
+    QString m_source;
 };
 
 /// Clears `plot` and draws the panel `kind` of `data` into its whole layout, without the

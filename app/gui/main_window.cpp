@@ -10,6 +10,7 @@
 #include "app/gui/step_inspector_panel.h"
 #include "app/gui/trace_browser_panel.h"
 #include "app/gui/trace_follower.h"
+#include "core/io/hdf5_catalog.h"
 #include "core/io/trace_reader.h"
 #include "plots/trace_labels.h"
 
@@ -98,7 +99,8 @@ MainWindow::MainWindow(const QString& settingsPath, QWidget* parent)
     connect(m_controller, &SimulationController::finished, this, &MainWindow::onRunFinished);
     connect(m_follower, &TraceFollower::updated, this,
             [this](std::shared_ptr<const io::TraceData> trace) {
-                showData(std::move(trace), QFileInfo(m_follower->path()).fileName());
+                showData(std::move(trace), QFileInfo(m_follower->path()).fileName(),
+                         m_follower->path());
             });
     connect(m_follower, &TraceFollower::failed, this, &MainWindow::reportError);
     connect(m_dashboard, &DashboardView::exportPlotRequested, this, &MainWindow::exportPlot);
@@ -261,9 +263,22 @@ bool MainWindow::openScenario(const QString& path) {
 }
 
 bool MainWindow::openTrace(const QString& path) {
+    // Any other HDF5 file (a dumped token stream) is shown in the trace browser only.
+    const auto root = io::describeHdf5File(path.toStdString());
+    if (root && io::hdf5FileSummary(*root).rfind("moelab trace", 0) != 0) {
+        m_browser->clear();
+        m_browser->showFile(path);
+        findChild<QDockWidget*>(QStringLiteral("browserDock"))->raise();
+        m_log->info(tr("%1 is not a moelab trace; the trace browser shows what it holds: %2")
+                        .arg(path, QString::fromStdString(io::hdf5FileSummary(*root))));
+        m_settings.addRecentFile(path);
+        rebuildRecentMenu();
+        return true;
+    }
     m_refreshTimer.stop();
     m_liveSource.clear();  // the plots stop following the run, which goes on
     if (!m_follower->follow(path)) return false;
+    m_browser->showFile(path);
     m_settings.addRecentFile(path);
     rebuildRecentMenu();
     m_log->info(tr("Trace %1 opened (%2 rows); following it while it grows")
@@ -321,20 +336,21 @@ void MainWindow::refreshLive() {
     if (m_liveSource.isEmpty()) return;
     QElapsedTimer clock;
     clock.start();
-    showData(m_live.snapshot(), m_liveSource);
+    showData(m_live.snapshot(), m_liveSource, {});
     // A redraw that takes long (a very long run) is spaced out so that it never takes more than
     // about a third of the GUI thread's time.
     m_refreshTimer.setInterval(std::max<int>(kMinRefreshMs, 2 * static_cast<int>(clock.elapsed())));
 }
 
-void MainWindow::showData(std::shared_ptr<const io::TraceData> trace, const QString& source) {
+void MainWindow::showData(std::shared_ptr<const io::TraceData> trace, const QString& source,
+                          const QString& tracePath) {
     ++m_refreshCount;
     m_shownSource = source;
     const QString title =
         QString::fromStdString(plots::figureTitle(*trace, 0, source.toStdString()));
-    m_inspector->setData(trace);
+    m_inspector->setData(trace, tracePath);
     m_browser->showHeader(*trace, source);
-    m_dashboard->setData(std::move(trace), title);
+    m_dashboard->setData(std::move(trace), title, source);
 }
 
 void MainWindow::onRunFinished(const RunResult& result) {
@@ -360,6 +376,7 @@ void MainWindow::onRunFinished(const RunResult& result) {
             break;
     }
     statusBar()->showMessage(tr("Run ended; trace %1").arg(result.tracePath));
+    if (!m_liveSource.isEmpty()) m_browser->showFile(result.tracePath);
     if (result.status != RunResult::Status::Failed && QFileInfo::exists(result.tracePath)) {
         m_settings.addRecentFile(result.tracePath);
         rebuildRecentMenu();

@@ -91,7 +91,9 @@ private:
                          Qt::DockWidgetArea area);
     void updateActions();
     void rebuildRecentMenu();
-    void showData(std::shared_ptr<const io::TraceData> trace, const QString& source);
+    /// Shows `trace` everywhere; `tracePath` is its file (empty for a live run).
+    void showData(std::shared_ptr<const io::TraceData> trace, const QString& source,
+                  const QString& tracePath);
     void scheduleRefresh();
     void refreshLive();
     void onRunFinished(const RunResult& result);

@@ -41,9 +41,14 @@ void RunGate::stop() {
     m_wake.notify_all();
 }
 
-void RunGate::waitForStep() {
+void RunGate::waitForStep(const std::function<void()>& beforeBlocking) {
     std::unique_lock lock(m_mutex);
-    m_wake.wait(lock, [this] { return !m_paused || m_released > 0 || m_stop != 0; });
+    if (!mayStep() && beforeBlocking) {
+        lock.unlock();
+        beforeBlocking();
+        lock.lock();
+    }
+    m_wake.wait(lock, [this] { return mayStep(); });
     if (m_paused && m_released > 0) --m_released;
 }
 

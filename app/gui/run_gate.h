@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 
 namespace moe::gui {
@@ -25,13 +26,17 @@ public:
     /// Asks the run to end and wakes a worker blocked in waitForStep().
     void stop();
 
-    /// Blocks while the gate is paused, has no released step and is not stopped.
-    void waitForStep();
+    /// Blocks while the gate is paused, has no released step and is not stopped. If it is about
+    /// to block, first calls `beforeBlocking` (unlocked): the worker hands over the steps it
+    /// holds, so a paused run shows every step it ran.
+    void waitForStep(const std::function<void()>& beforeBlocking = {});
 
     /// Nonzero once stop() was called: RunHooks::stop.
     const std::atomic<int>* stopFlag() const { return &m_stop; }
 
 private:
+    bool mayStep() const { return !m_paused || m_released > 0 || m_stop != 0; }
+
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
     bool m_paused = false;

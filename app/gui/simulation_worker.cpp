@@ -54,7 +54,7 @@ void SimulationWorker::run(const ScenarioConfig& config, const QString& tracePat
     };
     app::RunHooks hooks;
     hooks.stop = m_gate.stopFlag();
-    hooks.beforeStep = [this] { m_gate.waitForStep(); };
+    hooks.beforeStep = [&] { m_gate.waitForStep(send); };
     hooks.onStep = [&](const StepStats& stats) {
         pending.steps.push_back(stats);
         if (m_gate.paused() || std::chrono::steady_clock::now() - lastSent >= kBatchInterval)

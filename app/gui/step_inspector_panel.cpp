@@ -1,31 +1,20 @@
 // SPDX-License-Identifier: MIT
 #include "app/gui/step_inspector_panel.h"
 
+#include "core/io/snapshot_reader.h"
 #include "core/io/trace_reader.h"
+#include "plots/step_inspector.h"
 
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QSlider>
 #include <QSpinBox>
-#include <QTableWidget>
 #include <QVBoxLayout>
+#include <qcustomplot.h>
 
 #include <algorithm>
-#include <cmath>
 
 namespace moe::gui {
-namespace {
-
-const char* const kColumns[] = {"demand", "load", "dropped"};
-
-double valueAt(const io::TraceData& data, const char* dataset, int64_t row, int expert) {
-    const auto found = data.perExpert.find(dataset);
-    if (found == data.perExpert.end() || row >= found->second.rows()) return std::nan("");
-    return found->second(row, expert);
-}
-
-}  // namespace
 
 StepInspectorPanel::StepInspectorPanel(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
@@ -42,15 +31,13 @@ StepInspectorPanel::StepInspectorPanel(QWidget* parent) : QWidget(parent) {
     m_stepBox->setMaximum(0);
     m_stepBox->setKeyboardTracking(false);
     bar->addWidget(m_stepBox);
-    layout->addLayout(bar);
     m_summary = new QLabel(tr("No trace shown."));
-    m_summary->setWordWrap(true);
-    layout->addWidget(m_summary);
-    m_table = new QTableWidget(0, 3);
-    m_table->setHorizontalHeaderLabels({tr("demand"), tr("kept"), tr("dropped")});
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    layout->addWidget(m_table, 1);
+    bar->addWidget(m_summary);
+    layout->addLayout(bar);
+    m_plot = new QCustomPlot;
+    m_plot->setObjectName(QStringLiteral("stepInspectorPlot"));
+    m_plot->setMinimumHeight(120);
+    layout->addWidget(m_plot, 1);
 
     connect(m_slider, &QSlider::valueChanged, this, [this](int row) {
         if (!m_updating) showRow(row);
@@ -60,16 +47,31 @@ StepInspectorPanel::StepInspectorPanel(QWidget* parent) : QWidget(parent) {
     });
 }
 
-void StepInspectorPanel::setData(std::shared_ptr<const io::TraceData> trace) {
+void StepInspectorPanel::setData(std::shared_ptr<const io::TraceData> trace,
+                                 const QString& tracePath) {
     const bool followLast = !m_data || m_row < 0 || m_row + 1 >= m_data->rows;
     m_data = std::move(trace);
+    if (tracePath != m_tracePath || tracePath.isEmpty()) {
+        m_snapshot.reset();
+        m_snapshotIndex = -1;
+        m_snapshotSteps.clear();
+    }
+    m_tracePath = tracePath;
+    // A growing trace gains snapshots too: read their steps again (one small dataset).
+    if (!m_tracePath.isEmpty() && m_data) {
+        auto steps = io::readSnapshotSteps(m_tracePath.toStdString());
+        m_snapshotSteps = steps ? std::move(*steps) : std::vector<int64_t>();
+    }
     const int64_t rows = m_data ? m_data->rows : 0;
     m_slider->setEnabled(rows > 0);
     m_stepBox->setEnabled(rows > 0);
     if (rows == 0) {
         m_row = -1;
-        m_table->setRowCount(0);
-        m_summary->setText(tr("No steps recorded yet."));
+        m_plot->clearPlottables();
+        m_plot->clearItems();
+        m_plot->plotLayout()->clear();
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+        m_summary->setText(m_data ? tr("No steps recorded yet.") : tr("No trace shown."));
         return;
     }
     m_updating = true;
@@ -85,36 +87,32 @@ void StepInspectorPanel::showStep(int64_t step) {
     showRow(std::max<int64_t>(0, after - m_data->step.begin() - 1));
 }
 
+const io::TraceSnapshot* StepInspectorPanel::snapshotNear(int64_t step) {
+    const int64_t index = io::nearestSnapshot(m_snapshotSteps, step);
+    if (index < 0) return nullptr;
+    if (index != m_snapshotIndex) {
+        auto snapshot = io::readSnapshot(m_tracePath.toStdString(), 0, index);
+        m_snapshotIndex = index;
+        m_snapshot = snapshot ? std::optional<io::TraceSnapshot>(std::move(*snapshot))
+                              : std::nullopt;
+    }
+    return m_snapshot ? &*m_snapshot : nullptr;
+}
+
 void StepInspectorPanel::showRow(int64_t row) {
     if (!m_data || row < 0 || row >= m_data->rows) return;
     m_row = row;
+    const int64_t step = m_data->step[static_cast<size_t>(row)];
     m_updating = true;
     m_slider->setValue(static_cast<int>(row));
-    m_stepBox->setValue(static_cast<int>(m_data->step[static_cast<size_t>(row)]));
+    m_stepBox->setValue(static_cast<int>(step));
     m_updating = false;
-    const int nExperts = m_data->nExperts;
-    m_table->setRowCount(nExperts);
-    double demand = 0;
-    double dropped = 0;
-    for (int expert = 0; expert < nExperts; ++expert) {
-        m_table->setVerticalHeaderItem(expert, new QTableWidgetItem(tr("expert %1").arg(expert)));
-        for (int column = 0; column < 3; ++column) {
-            const double value = valueAt(*m_data, kColumns[column], row, expert);
-            m_table->setItem(expert, column, new QTableWidgetItem(QString::number(value, 'g', 6)));
-        }
-        demand += valueAt(*m_data, "demand", row, expert);
-        dropped += valueAt(*m_data, "dropped", row, expert);
-    }
-    QString capacity = tr("unlimited");
-    if (const auto found = m_data->scalars.find("capacity"); found != m_data->scalars.end()) {
-        const double c = found->second[static_cast<size_t>(row)];
-        if (c >= 0) capacity = QString::number(c, 'g', 10);
-    }
-    m_summary->setText(tr("step %1: capacity %2 per expert, demand %3, dropped %4")
-                           .arg(m_data->step[static_cast<size_t>(row)])
-                           .arg(capacity)
-                           .arg(demand, 0, 'g', 8)
-                           .arg(dropped, 0, 'g', 8));
+    plots::drawStepInspector(*m_plot, *m_data, step, snapshotNear(step));
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    const auto capacity = m_data->scalars.find("capacity");
+    const double c =
+        capacity == m_data->scalars.end() ? -1.0 : capacity->second[static_cast<size_t>(row)];
+    m_summary->setText(c >= 0 ? tr("capacity %1 per expert").arg(c) : tr("no capacity limit"));
 }
 
 }  // namespace moe::gui

@@ -16,6 +16,7 @@
 #include "core/config/options.h"
 #include "core/io/trace_reader.h"
 #include "core/sim/simulation.h"
+#include "plots/trace_tree_model.h"
 
 #include <QAction>
 #include <QElapsedTimer>
@@ -27,6 +28,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <qcustomplot.h>
+
+#include <hdf5.h>
 
 #include <algorithm>
 #include <memory>
@@ -101,6 +104,7 @@ private slots:
     void pauseStepAndStopMidRun();
     void resetClearsTheRun();
     void openTraceFillsEveryPlot();
+    void opensAnyHdf5FileInTheBrowser();
     void followsATraceAnotherProcessWrites();
     void compareTwoTraces();
     void exportsEachFormat();
@@ -297,7 +301,8 @@ void GuiTest::resetClearsTheRun() {
 
 void GuiTest::openTraceFillsEveryPlot() {
     const QString path = m_dir->filePath("trace.h5");
-    QCOMPARE(writeTrace(path, 120, {"loss.aux=0.01", "loss.z=0.001"}), std::string());
+    QCOMPARE(writeTrace(path, 120, {"loss.aux=0.01", "loss.z=0.001", "trace.snapshot_every=10"}),
+             std::string());
     QVERIFY(m_window->openPath(path));
     const auto data = m_window->dashboard().data();
     QVERIFY(data);
@@ -313,10 +318,53 @@ void GuiTest::openTraceFillsEveryPlot() {
     QCOMPARE(map->data()->valueSize(), 4);  // experts
     QVERIFY(map->data()->keySize() > 0);
     QVERIFY(dashboard.title().contains("trace.h5"));
-    QCOMPARE(m_window->stepInspector().row(), 119);
-    m_window->stepInspector().showStep(50);
-    QCOMPARE(m_window->stepInspector().row(), 50);
-    QCOMPARE(m_window->traceBrowser().scenarioText().toStdString(), data->scenario);
+    // Hovering the map reads out a cell (once the plot has laid itself out).
+    load.replot();
+    const QPointF centre = map->keyAxis()->axisRect()->rect().center();
+    QVERIFY(dashboard.heatmapReadout(centre).contains("expert"));
+    QVERIFY(dashboard.heatmapReadout(QPointF(1, 1)).isEmpty());
+
+    moe::gui::StepInspectorPanel& inspector = m_window->stepInspector();
+    QCOMPARE(inspector.row(), 119);
+    QVERIFY(inspector.plot()->plottableCount() > 0);
+    inspector.showStep(50);
+    QCOMPARE(inspector.row(), 50);
+    QVERIFY(inspector.showsSnapshot());  // the trace has per-token snapshots with domains
+
+    moe::gui::TraceBrowserPanel& browser = m_window->traceBrowser();
+    QCOMPARE(browser.scenarioText().toStdString(), data->scenario);
+    QVERIFY(browser.summary().contains("moelab trace"));
+    QVERIFY(browser.model().rowCount() == 1);
+    QVERIFY(browser.model().indexOfPath("/layer_0/load_cv").isValid());
+    QVERIFY(browser.plotDataset("/layer_0/load_cv"));
+    QVERIFY(graphPoints(*browser.datasetPlot()) > 0);
+    QVERIFY(browser.plotDataset("/layer_0/demand"));
+    QVERIFY(browser.datasetPlot()->plottableCount() > 0);
+    QVERIFY(!browser.plotDataset("/no/such"));
+}
+
+void GuiTest::opensAnyHdf5FileInTheBrowser() {
+    // A dumped token stream is not a trace: the browser shows what it holds.
+    const QString path = m_dir->filePath("tokens.h5");
+    const hid_t file = H5Fcreate(path.toUtf8().constData(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    QVERIFY(file >= 0);
+    const hsize_t dims[2] = {10, 4};
+    const hid_t space = H5Screate_simple(2, dims, nullptr);
+    const hid_t dataset = H5Dcreate2(file, "tokens", H5T_IEEE_F32LE, space, H5P_DEFAULT,
+                                     H5P_DEFAULT, H5P_DEFAULT);
+    std::vector<float> values(40);
+    for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i);
+    QVERIFY(H5Dwrite(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) >= 0);
+    H5Dclose(dataset);
+    H5Sclose(space);
+    H5Fclose(file);
+
+    QVERIFY(m_window->openPath(path));
+    moe::gui::TraceBrowserPanel& browser = m_window->traceBrowser();
+    QVERIFY(browser.summary().contains("token stream"));
+    QVERIFY(browser.model().indexOfPath("/tokens").isValid());
+    QVERIFY(browser.plotDataset("/tokens"));
+    QVERIFY(!m_window->dashboard().data());  // nothing to plot as a run
 }
 
 void GuiTest::followsATraceAnotherProcessWrites() {
