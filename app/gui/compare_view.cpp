@@ -136,7 +136,8 @@ void CompareView::redraw() {
     m_curves->setAutoAddPlottableToLegend(false);
     const plots::Panel panel =
         plots::addPanel(*m_curves, *m_curves->plotLayout(), metric(), /*withLegend=*/true,
-                        plots::curvePointsFor(m_curves->width()));
+                        // The width is not final before the first layout; never bin below 800.
+                        plots::curvePointsFor(std::max(m_curves->width(), 800)));
     QCPAxis& y = *panel.axes->axis(QCPAxis::atLeft);
     std::vector<int64_t> allSteps;
     for (size_t i = 0; i < m_runs.size(); ++i) {

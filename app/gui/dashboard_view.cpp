@@ -56,6 +56,8 @@ DashboardView::DashboardView(QWidget* parent) : QWidget(parent) {
     bold.setBold(true);
     m_titleLabel->setFont(bold);
     m_titleLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // A long title is cut, not allowed to widen the window or squeeze the docks.
+    m_titleLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     header->addWidget(m_titleLabel, 1);
     header->addWidget(new QLabel(tr("Heatmap:")));
     m_field = new QComboBox;
@@ -127,6 +129,7 @@ void DashboardView::setData(std::shared_ptr<const io::TraceData> trace, const QS
     m_title = title;
     m_source = source;
     m_titleLabel->setText(title);
+    m_titleLabel->setToolTip(title);
     redrawHeatmap(sameSource);
     redraw();
 }

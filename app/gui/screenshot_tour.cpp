@@ -68,11 +68,15 @@ bool tourAt(MainWindow& window, const QString& folder, const QStringList& files,
 
     if (!window.openTrace(files.at(1))) return false;
     dock(window, "browserDock")->raise();
+    window.resizeDocks({dock(window, "browserDock")}, {size.width() > 1600 ? 560 : 360},
+                       Qt::Horizontal);
     if (!save(window, folder, QStringLiteral("trace"))) return false;
 
     window.compareView().clearRuns();
     for (const QString& trace : files.mid(1))
         if (!window.compareTrace(trace)) return false;
+    window.resizeDocks({dock(window, "browserDock")}, {size.width() > 1600 ? 380 : 300},
+                       Qt::Horizontal);
     window.resizeDocks({window.compareDock()}, {size.height() * 2 / 5}, Qt::Vertical);
     window.compareDock()->raise();
     return save(window, folder, QStringLiteral("compare"));

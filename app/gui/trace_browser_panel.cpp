@@ -90,7 +90,7 @@ bool TraceBrowserPanel::showFile(const QString& path) {
     m_fileSummary->setText(tr("%1: %2").arg(QFileInfo(path).fileName(),
                                             QString::fromStdString(io::hdf5FileSummary(*root))));
     m_model->setFile(std::move(*root));
-    m_tree->expandToDepth(1);
+    m_tree->expandToDepth(0);
     return true;
 }
 
