@@ -67,13 +67,14 @@ bool anyNonZero(const std::vector<double>* values) {
            std::any_of(values->begin(), values->end(), [](double v) { return std::abs(v) > 0; });
 }
 
-/// A legend entry with no data: `name` drawn with `pen`.
-void addKey(QCustomPlot& plot, const Panel& panel, const QPen& pen, const QString& name) {
+/// An entry of `legend` with no data: `name` drawn with `pen`.
+void addKey(QCustomPlot& plot, const Panel& panel, QCPLegend& legend, const QPen& pen,
+            const QString& name) {
     QCPGraph* key = plot.addGraph(panel.axes->axis(QCPAxis::atBottom),
                                   panel.axes->axis(QCPAxis::atLeft));
     key->setName(name);  // no data: exportCsv skips it
     key->setPen(pen);
-    key->addToLegend(panel.legend);
+    key->addToLegend(&legend);
 }
 
 QCPAxisRect* drawCurvePanel(QCustomPlot& plot, QCPLayoutGrid& area,
@@ -114,13 +115,17 @@ QCPAxisRect* drawCurvePanel(QCustomPlot& plot, QCPLayoutGrid& area,
             break;
     }
 
-    // The legend names the runs by colour, then the metrics by line style.
+    // The legend names the runs by colour; a second one below it the metrics by line style.
     for (size_t i = 0; i < runs.size(); ++i)
-        addKey(plot, panel, QPen(runColor(static_cast<int>(i)), 2.5), runs[i].label);
-    if (metrics.size() > 1)
+        addKey(plot, panel, *panel.legend, QPen(runColor(static_cast<int>(i)), 2.5),
+               runs[i].label);
+    if (metrics.size() > 1) {
+        QCPLegend& styles = *addSecondLegend(panel);
         for (const Metric& metric : metrics)
-            addKey(plot, panel, QPen(QColor(90, 90, 90), 1.5, comparisonLineStyle(metric.dataset)),
+            addKey(plot, panel, styles,
+                   QPen(QColor(90, 90, 90), 1.5, comparisonLineStyle(metric.dataset)),
                    QString::fromUtf8(metric.label));
+    }
 
     Panel curves = panel;
     curves.legend = nullptr;  // the keys above stand for them

@@ -51,6 +51,10 @@ int curvePointsFor(int width);
 Panel addPanel(QCustomPlot& plot, QCPLayoutGrid& area, const QString& title, bool withLegend,
                int maxPoints = 0);
 
+/// Adds a second legend below the legend of `panel` (which must have one), styled the same:
+/// for a key of another kind (a comparison's metrics below its runs). Owned by the plot.
+QCPLegend* addSecondLegend(const Panel& panel);
+
 /// Adds a line of `values` against `step` on the panel's x axis and `valueAxis`, drawn with
 /// `pen`, listed in the panel's legend as `name`. NaN values (a metric that does not apply)
 /// leave gaps. When there are more rows than panel.maxPoints (> 0), the line is the mean of

@@ -113,6 +113,7 @@ TEST(DatasetPlot, OneDimensionalIsALineTwoDimensionalAHeatmap) {
     ASSERT_EQ(plot.graphCount(), 1);
     ASSERT_EQ(plot.graph(0)->data()->size(), 25);
     EXPECT_EQ(plot.graph(0)->data()->at(10)->value, 2.5);
+    EXPECT_EQ(plot.graph(0)->valueAxis()->label(), "load CV (std / mean of demand) [1]");
 
     ASSERT_TRUE(drawDataset(plot, file, *io::findHdf5Node(*root, "/layer_0/demand"), 800));
     EXPECT_EQ(plot.graphCount(), 0);
