@@ -172,7 +172,7 @@ void drawHeatmaps(QCustomPlot& plot, QCPLayoutGrid& area, const std::vector<RunS
     const int count = static_cast<int>(runs.size());
     const int columns = std::min(count, 3);
     HeatmapOptions options;
-    options.maxBins = curvePointsFor(width / std::max(columns, 1));
+    options.maxBins = heatmapColumnsFor(width / std::max(columns, 1));
     double peak = 0;
     for (const RunSeries& run : runs)
         if (run.data != nullptr) peak = std::max(peak, heatmapPeak(*run.data, options));

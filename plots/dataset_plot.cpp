@@ -72,7 +72,7 @@ void drawDatasetHeatmap(QCustomPlot& plot, const Eigen::MatrixXd& values, const 
 
     const std::vector<int64_t> rows = indices(values.rows());
     BinOptions binning;
-    binning.maxBins = curvePointsFor(width);
+    binning.maxBins = heatmapColumnsFor(width);
     const StepBins bins = binSteps(values, rows, binning);
     const auto nBins = static_cast<int>(bins.value.rows());
     auto* map = new QCPColorMap(&rowAxis, &columnAxis);

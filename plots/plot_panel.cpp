@@ -14,7 +14,9 @@
 namespace moe::plots {
 
 int curvePointsFor(int width) {
-    return std::max(100, width - 150);
+    // One point per two pixels of the axes: a noisy metric binned to one per pixel still makes
+    // a line of tall segments, each of which QPainter fills span by span.
+    return std::max(100, (width - 150) / 2);
 }
 
 namespace {
@@ -31,6 +33,10 @@ void styleLegend(QCPLegend& legend) {
 }
 
 }  // namespace
+
+int heatmapColumnsFor(int width) {
+    return std::max(1, width - 120);
+}
 
 Panel addPanel(QCustomPlot& plot, QCPLayoutGrid& area, const QString& title, bool withLegend,
                int maxPoints) {

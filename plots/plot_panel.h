@@ -41,8 +41,12 @@ struct Panel {
 inline constexpr int kDefaultCurvePoints = 1000;
 
 /// Points per curve for a panel `width` pixels wide (less its axis margins): about one per
-/// pixel of the axes.
+/// two pixels of the axes.
 int curvePointsFor(int width);
+
+/// Heatmap columns for a panel `width` pixels wide: about one per pixel of the map (an image,
+/// as cheap at one column per pixel as at fewer).
+int heatmapColumnsFor(int width);
 
 /// Fills `area`, an empty layout grid of `plot`, with a panel: the title in row 0, the legend
 /// (if `withLegend`) in row 1 and the axes in row 2, with the x axis labelled "step". A panel

@@ -143,7 +143,7 @@ TEST(DatasetPlot, LongDatasetsAreBinnedToTheWidth) {
     Eigen::MatrixXd matrix = Eigen::MatrixXd::Constant(50000, 3, -2.0);
     drawDatasetHeatmap(plot, matrix, "/m", 800);
     QCPColorMap& map = *plottablesOf<QCPColorMap>(plot).at(0);
-    EXPECT_EQ(map.data()->keySize(), curvePointsFor(800));
+    EXPECT_EQ(map.data()->keySize(), heatmapColumnsFor(800));
     EXPECT_EQ(map.data()->cell(3, 1), -2.0);
     EXPECT_EQ(map.colorScale()->dataRange().lower, -2.0);  // negative values: not from 0
 }
