@@ -72,7 +72,7 @@ void drawDatasetHeatmap(QCustomPlot& plot, const Eigen::MatrixXd& values, const 
 
     const std::vector<int64_t> rows = indices(values.rows());
     BinOptions binning;
-    binning.maxBins = curvePointsFor(width);
+    binning.maxBins = heatmapColumnsFor(width);
     const StepBins bins = binSteps(values, rows, binning);
     const auto nBins = static_cast<int>(bins.value.rows());
     auto* map = new QCPColorMap(&rowAxis, &columnAxis);
@@ -110,6 +110,13 @@ tl::expected<void, std::string> drawDataset(QCustomPlot& plot, const std::string
     const std::string& dataset = node.path;
     const QString title = QString::fromStdString(dataset);
     const size_t rank = node.shape.size();
+    // What viewers label axes with (docs/trace-schema.md): long_name, then the units.
+    QString label;
+    for (const io::Hdf5Attribute& attribute : node.attributes)
+        if (attribute.name == "long_name") label = QString::fromStdString(attribute.text);
+    for (const io::Hdf5Attribute& attribute : node.attributes)
+        if (attribute.name == "units" && !label.isEmpty())
+            label += QStringLiteral(" [%1]").arg(QString::fromStdString(attribute.text));
     if (node.kind != io::Hdf5NodeKind::Dataset || (rank != 1 && rank != 2))
         return tl::make_unexpected(path + ": " + dataset +
                                    " is not a 1-D or 2-D dataset; only those can be plotted");
@@ -117,11 +124,16 @@ tl::expected<void, std::string> drawDataset(QCustomPlot& plot, const std::string
         const auto values = io::readNumericVector(path, dataset);
         if (!values) return tl::make_unexpected(values.error());
         drawDatasetLine(plot, *values, title, width);
+        if (!label.isEmpty()) plot.axisRect()->axis(QCPAxis::atLeft)->setLabel(label);
         return {};
     }
     const auto values = io::readNumericMatrix(path, dataset);
     if (!values) return tl::make_unexpected(values.error());
     drawDatasetHeatmap(plot, *values, title, width);
+    if (!label.isEmpty()) {
+        for (QCPLayoutElement* element : plot.plotLayout()->elements(true))
+            if (auto* scale = qobject_cast<QCPColorScale*>(element)) scale->axis()->setLabel(label);
+    }
     return {};
 }
 

@@ -18,7 +18,7 @@ namespace {
 /// which is the area less the axis margins.
 HeatmapOptions heatmapFor(int width) {
     HeatmapOptions options;
-    options.maxBins = std::max(1, width - 120);
+    options.maxBins = heatmapColumnsFor(width);
     return options;
 }
 

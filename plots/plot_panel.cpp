@@ -14,7 +14,28 @@
 namespace moe::plots {
 
 int curvePointsFor(int width) {
-    return std::max(100, width - 150);
+    // One point per two pixels of the axes: a noisy metric binned to one per pixel still makes
+    // a line of tall segments, each of which QPainter fills span by span.
+    return std::max(100, (width - 150) / 2);
+}
+
+namespace {
+
+void styleLegend(QCPLegend& legend) {
+    legend.setLayer(QStringLiteral("legend"));
+    // Three entries a row keep the legend narrower than a dashboard panel.
+    legend.setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    legend.setWrap(3);
+    legend.setBorderPen(Qt::NoPen);
+    legend.setBrush(Qt::NoBrush);
+    legend.setMargins(QMargins(0, 0, 0, 0));
+    legend.setColumnSpacing(20);
+}
+
+}  // namespace
+
+int heatmapColumnsFor(int width) {
+    return std::max(1, width - 120);
 }
 
 Panel addPanel(QCustomPlot& plot, QCPLayoutGrid& area, const QString& title, bool withLegend,
@@ -36,14 +57,7 @@ Panel addPanel(QCustomPlot& plot, QCPLayoutGrid& area, const QString& title, boo
         row->addElement(0, 1, panel.legend);
         row->addElement(0, 2, new QCPLayoutElement(&plot));
         row->setColumnStretchFactors({1.0, 0.001, 1.0});
-        panel.legend->setLayer(QStringLiteral("legend"));
-        // Three entries a row keep the legend narrower than a dashboard panel.
-        panel.legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-        panel.legend->setWrap(3);
-        panel.legend->setBorderPen(Qt::NoPen);
-        panel.legend->setBrush(Qt::NoBrush);
-        panel.legend->setMargins(QMargins(0, 0, 0, 0));
-        panel.legend->setColumnSpacing(20);
+        styleLegend(*panel.legend);
     }
     panel.axes = new QCPAxisRect(&plot);
     area.addElement(2, 0, panel.axes);
@@ -65,14 +79,14 @@ namespace {
 /// values of each bin against the bin's mean step; NaN where a bin has none.
 struct CurveBins {
     QVector<double> key, mean, low, high;
-    int64_t rowsPerBin = 1;
+    double rowsPerBin = 1;
 };
 
 CurveBins binCurve(const std::vector<int64_t>& step, const std::vector<double>& values,
                    int64_t bins) {
     const auto rows = static_cast<int64_t>(step.size());
     CurveBins result;
-    result.rowsPerBin = (rows + bins - 1) / bins;
+    result.rowsPerBin = static_cast<double>(rows) / static_cast<double>(bins);
     for (int64_t b = 0; b < bins; ++b) {
         const int64_t first = b * rows / bins;
         const int64_t end = (b + 1) * rows / bins;
@@ -132,9 +146,9 @@ QCPGraph* addCurve(QCustomPlot& plot, const Panel& panel, QCPAxis& valueAxis,
     }
     high->setBrush(fill);
     high->setChannelFillGraph(low);
-    stepAxis->setLabel(QStringLiteral("step (curves: mean of about %1 rows per point, band: "
-                                      "their min to max)")
-                           .arg(bins.rowsPerBin));
+    stepAxis->setLabel(QStringLiteral("step (curves: mean of %1 rows per point, band: their "
+                                      "min to max)")
+                           .arg(bins.rowsPerBin, 0, 'g', 3));
     return graph;
 }
 
@@ -164,6 +178,16 @@ const std::vector<double>* findScalar(const io::TraceData& data, std::string_vie
     const auto found = data.scalars.find(std::string(name));
     if (found == data.scalars.end() || found->second.size() != data.step.size()) return nullptr;
     return &found->second;
+}
+
+QCPLegend* addSecondLegend(const Panel& panel) {
+    MOELAB_ASSERT(panel.legend != nullptr, "a panel with a legend");
+    auto* row = qobject_cast<QCPLayoutGrid*>(panel.legend->layout());
+    MOELAB_ASSERT(row != nullptr, "the legend row of addPanel");
+    auto* legend = new QCPLegend;
+    row->addElement(1, 1, legend);
+    styleLegend(*legend);
+    return legend;
 }
 
 QSharedPointer<QCPAxisTicker> expertTicker(int nExperts) {

@@ -41,8 +41,12 @@ struct Panel {
 inline constexpr int kDefaultCurvePoints = 1000;
 
 /// Points per curve for a panel `width` pixels wide (less its axis margins): about one per
-/// pixel of the axes.
+/// two pixels of the axes.
 int curvePointsFor(int width);
+
+/// Heatmap columns for a panel `width` pixels wide: about one per pixel of the map (an image,
+/// as cheap at one column per pixel as at fewer).
+int heatmapColumnsFor(int width);
 
 /// Fills `area`, an empty layout grid of `plot`, with a panel: the title in row 0, the legend
 /// (if `withLegend`) in row 1 and the axes in row 2, with the x axis labelled "step". A panel
@@ -50,6 +54,10 @@ int curvePointsFor(int width);
 /// curves (Panel::maxPoints).
 Panel addPanel(QCustomPlot& plot, QCPLayoutGrid& area, const QString& title, bool withLegend,
                int maxPoints = 0);
+
+/// Adds a second legend below the legend of `panel` (which must have one), styled the same:
+/// for a key of another kind (a comparison's metrics below its runs). Owned by the plot.
+QCPLegend* addSecondLegend(const Panel& panel);
 
 /// Adds a line of `values` against `step` on the panel's x axis and `valueAxis`, drawn with
 /// `pen`, listed in the panel's legend as `name`. NaN values (a metric that does not apply)

@@ -44,10 +44,13 @@ int helpCommand(const std::vector<std::string>& args) {
         "      summary of a trace (scenario, schema, steps, first/final/worst of each metric),\n"
         "      or one metric per step, or every metric at one step; --csv for CSV on stdout;\n"
         "      reads a trace while its run is still writing it; exit 0 ok, 2 bad input\n"
-        "  moelab plot TRACE.h5 --out FIG.png|FIG.svg|FIG.pdf [--kind load|drops|collapse|loss|all]\n"
+        "  moelab plot TRACE.h5 [MORE.h5 ...] --out FIG.png|FIG.svg|FIG.pdf\n"
+        "              [--kind load|drops|collapse|loss|all]\n"
         "              [--width W --height H] [--layer L]\n"
         "      draw a trace's plots without a display: expert load heatmap, drops, collapse\n"
-        "      indicators, losses, or all four (the default); exit 0 ok, 2 bad input\n"
+        "      indicators, losses, or all four (the default); with several traces, a comparison:\n"
+        "      their curves overlaid (one colour per run) and their heatmaps side by side;\n"
+        "      exit 0 ok, 2 bad input\n"
         "  moelab help options\n"
         "      every scenario option with its default, accepted values and meaning\n",
         MOELAB_VERSION);

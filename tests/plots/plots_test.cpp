@@ -219,7 +219,7 @@ TEST(LinePlots, LongCurvesDrawBinMeansOverAMinMaxBand) {
     EXPECT_DOUBLE_EQ(bands[0]->data()->at(7)->value, low);
     EXPECT_DOUBLE_EQ(bands[1]->data()->at(7)->value, high);
     EXPECT_EQ(axes->axis(QCPAxis::atBottom)->label(),
-              "step (curves: mean of about 50 rows per point, band: their min to max)");
+              "step (curves: mean of 50 rows per point, band: their min to max)");
     // The legend lists the curves only.
     int entries = 0;
     for (QCPLayoutElement* element : plot.plotLayout()->elements(true))

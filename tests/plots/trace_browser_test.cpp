@@ -113,6 +113,7 @@ TEST(DatasetPlot, OneDimensionalIsALineTwoDimensionalAHeatmap) {
     ASSERT_EQ(plot.graphCount(), 1);
     ASSERT_EQ(plot.graph(0)->data()->size(), 25);
     EXPECT_EQ(plot.graph(0)->data()->at(10)->value, 2.5);
+    EXPECT_EQ(plot.graph(0)->valueAxis()->label(), "load CV (std / mean of demand) [1]");
 
     ASSERT_TRUE(drawDataset(plot, file, *io::findHdf5Node(*root, "/layer_0/demand"), 800));
     EXPECT_EQ(plot.graphCount(), 0);
@@ -142,7 +143,7 @@ TEST(DatasetPlot, LongDatasetsAreBinnedToTheWidth) {
     Eigen::MatrixXd matrix = Eigen::MatrixXd::Constant(50000, 3, -2.0);
     drawDatasetHeatmap(plot, matrix, "/m", 800);
     QCPColorMap& map = *plottablesOf<QCPColorMap>(plot).at(0);
-    EXPECT_EQ(map.data()->keySize(), curvePointsFor(800));
+    EXPECT_EQ(map.data()->keySize(), heatmapColumnsFor(800));
     EXPECT_EQ(map.data()->cell(3, 1), -2.0);
     EXPECT_EQ(map.colorScale()->dataRange().lower, -2.0);  // negative values: not from 0
 }
