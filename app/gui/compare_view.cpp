@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "app/gui/compare_view.h"
 
-#include "app/gui/dashboard_view.h"
 #include "core/io/trace_reader.h"
-#include "core/io/trace_schema.h"
-#include "plots/expert_load_heatmap.h"
-#include "plots/plot_panel.h"
+#include "plots/series_style.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -20,19 +17,6 @@
 #include <algorithm>
 
 namespace moe::gui {
-namespace {
-
-/// Distinct colours for runs (Tableau 10), so that a run keeps its colour in every curve.
-QColor runColor(size_t index) {
-    static const QColor kColors[] = {
-        QColor(0x4e, 0x79, 0xa7), QColor(0xf2, 0x8e, 0x2b), QColor(0xe1, 0x57, 0x59),
-        QColor(0x76, 0xb7, 0xb2), QColor(0x59, 0xa1, 0x4f), QColor(0xed, 0xc9, 0x48),
-        QColor(0xb0, 0x7a, 0xa1), QColor(0xff, 0x9d, 0xa7), QColor(0x9c, 0x75, 0x5f),
-        QColor(0xba, 0xb0, 0xac)};
-    return kColors[index % std::size(kColors)];
-}
-
-}  // namespace
 
 CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     auto* layout = new QHBoxLayout(this);
@@ -52,15 +36,13 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     side->addWidget(addTrace);
     side->addWidget(addCurrent);
     side->addWidget(remove);
-    side->addWidget(new QLabel(tr("Curve:")));
-    m_metric = new QComboBox;
-    m_metric->setObjectName(QStringLiteral("compareMetric"));
-    for (const io::DatasetSpec& spec : io::kTraceDatasets)
-        if (spec.kind == io::DatasetKind::Scalar && spec.name != io::kStepDataset)
-            m_metric->addItem(QString::fromUtf8(spec.name.data(),
-                                                static_cast<qsizetype>(spec.name.size())));
-    m_metric->setCurrentText(QStringLiteral("drop_fraction"));
-    side->addWidget(m_metric);
+    side->addWidget(new QLabel(tr("Curves:")));
+    m_kind = new QComboBox;
+    m_kind->setObjectName(QStringLiteral("compareKind"));
+    m_kind->addItem(tr("drops"), static_cast<int>(plots::FigureKind::Drops));
+    m_kind->addItem(tr("collapse"), static_cast<int>(plots::FigureKind::Collapse));
+    m_kind->addItem(tr("losses"), static_cast<int>(plots::FigureKind::Loss));
+    side->addWidget(m_kind);
     layout->addWidget(sidePanel);
 
     // Side by side: a bottom dock is wide and short.
@@ -69,14 +51,13 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     m_curves->setObjectName(QStringLiteral("compareCurves"));
     m_curves->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_curves->setMinimumSize(300, 150);
-    offerExport(m_curves, QStringLiteral("compare"));
+    offerExport(m_curves, QStringLiteral("compare-curves"));
     splitter->addWidget(m_curves);
-    auto* heatmaps = new QWidget;
-    m_heatmapRow = new QHBoxLayout(heatmaps);
-    m_heatmapRow->setContentsMargins(0, 0, 0, 0);
-    splitter->addWidget(heatmaps);
-    splitter->setStretchFactor(0, 2);
-    splitter->setStretchFactor(1, 3);
+    m_heatmaps = new QCustomPlot;
+    m_heatmaps->setObjectName(QStringLiteral("compareHeatmaps"));
+    m_heatmaps->setMinimumSize(300, 150);
+    offerExport(m_heatmaps, QStringLiteral("compare-heatmaps"));
+    splitter->addWidget(m_heatmaps);
     splitter->setSizes({400, 600});  // scaled to the width; heatmaps need room for their axes
     layout->addWidget(splitter, 1);
 
@@ -85,7 +66,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     connect(remove, &QPushButton::clicked, this, [this] {
         if (m_list->currentRow() >= 0) removeRun(m_list->currentRow());
     });
-    connect(m_metric, &QComboBox::currentTextChanged, this, [this] { redraw(); });
+    connect(m_kind, &QComboBox::currentIndexChanged, this, [this] { redraw(); });
     redraw();
 }
 
@@ -95,6 +76,8 @@ void CompareView::offerExport(QCustomPlot* plot, const QString& name) {
         QMenu menu;
         menu.addAction(tr("Export this plot (PNG, SVG, PDF)..."),
                        [this, plot, name] { emit exportPlotRequested(plot, name); });
+        menu.addAction(tr("Export its curves as CSV..."),
+                       [this, plot, name] { emit exportCsvRequested(plot, name); });
         menu.exec(plot->mapToGlobal(at));
     });
 }
@@ -102,7 +85,7 @@ void CompareView::offerExport(QCustomPlot* plot, const QString& name) {
 void CompareView::addRun(const QString& name, std::shared_ptr<const io::TraceData> trace) {
     m_runs.push_back({name, std::move(trace)});
     auto* item = new QListWidgetItem(name, m_list);
-    item->setForeground(runColor(m_runs.size() - 1));
+    item->setForeground(plots::runColor(static_cast<int>(m_runs.size() - 1)));
     redraw();
 }
 
@@ -110,6 +93,9 @@ void CompareView::removeRun(int index) {
     if (index < 0 || index >= runCount()) return;
     m_runs.erase(m_runs.begin() + index);
     delete m_list->takeItem(index);
+    // Colours follow the position in the comparison.
+    for (int row = 0; row < m_list->count(); ++row)
+        m_list->item(row)->setForeground(plots::runColor(row));
     redraw();
 }
 
@@ -119,64 +105,31 @@ void CompareView::clearRuns() {
     redraw();
 }
 
-QString CompareView::metric() const {
-    return m_metric->currentText();
+std::vector<plots::RunSeries> CompareView::series() const {
+    std::vector<plots::RunSeries> runs;
+    for (const Run& run : m_runs) runs.push_back({run.name, run.data.get()});
+    return runs;
 }
 
-bool CompareView::setMetric(const QString& dataset) {
-    if (m_metric->findText(dataset) < 0) return false;
-    m_metric->setCurrentText(dataset);
+plots::FigureKind CompareView::curveKind() const {
+    return static_cast<plots::FigureKind>(m_kind->currentData().toInt());
+}
+
+bool CompareView::setCurveKind(plots::FigureKind kind) {
+    const int index = m_kind->findData(static_cast<int>(kind));
+    if (index < 0) return false;
+    m_kind->setCurrentIndex(index);
     return true;
 }
 
 void CompareView::redraw() {
-    const std::string dataset = metric().toStdString();
-    m_curves->clearPlottables();
-    m_curves->plotLayout()->clear();
-    m_curves->setAutoAddPlottableToLegend(false);
-    const plots::Panel panel =
-        plots::addPanel(*m_curves, *m_curves->plotLayout(), metric(), /*withLegend=*/true,
-                        // The width is not final before the first layout; never bin below 800.
-                        plots::curvePointsFor(std::max(m_curves->width(), 800)));
-    QCPAxis& y = *panel.axes->axis(QCPAxis::atLeft);
-    std::vector<int64_t> allSteps;
-    for (size_t i = 0; i < m_runs.size(); ++i) {
-        const io::TraceData& run = *m_runs[i].data;
-        const std::vector<double>* values = plots::findScalar(run, dataset);
-        if (values == nullptr) continue;
-        plots::addCurve(*m_curves, panel, y, run.step, *values, QPen(runColor(i), 1.5),
-                        m_runs[i].name);
-        if (!run.step.empty()) {
-            allSteps.push_back(run.step.front());
-            allSteps.push_back(run.step.back());
-        }
-    }
-    std::sort(allSteps.begin(), allSteps.end());
-    plots::setStepRange(*panel.axes->axis(QCPAxis::atBottom), allSteps);
-    plots::fitValueAxis(y, /*fromZero=*/false);
+    const std::vector<plots::RunSeries> runs = series();
+    // Widths are not final before the first layout; never bin below 800 pixels.
+    plots::drawComparison(*m_curves, runs, curveKind(), std::max(m_curves->width(), 800));
+    plots::drawComparison(*m_heatmaps, runs, plots::FigureKind::Load,
+                          std::max(m_heatmaps->width(), 800));
     m_curves->replot(QCustomPlot::rpQueuedReplot);
-
-    for (QCustomPlot* plot : m_heatmaps) {
-        m_heatmapRow->removeWidget(plot);
-        plot->deleteLater();
-    }
-    m_heatmaps.clear();
-    // One colour range for every heatmap, so that equal colours mean equal load shares.
-    plots::HeatmapOptions options;
-    double peak = 0;
-    for (const Run& run : m_runs) peak = std::max(peak, plots::heatmapPeak(*run.data, options));
-    if (peak > 0) options.colorMax = peak;
-    for (size_t i = 0; i < m_runs.size(); ++i) {
-        auto* plot = new QCustomPlot;
-        plot->setMinimumSize(260, 150);
-        plot->setObjectName(QStringLiteral("compareHeatmap%1").arg(i));
-        offerExport(plot, QStringLiteral("heatmap-%1").arg(m_runs[i].name));
-        m_heatmapRow->addWidget(plot);
-        options.title = m_runs[i].name;
-        drawPanel(*plot, *m_runs[i].data, plots::FigureKind::Load, options);
-        plot->replot(QCustomPlot::rpQueuedReplot);
-        m_heatmaps.push_back(plot);
-    }
+    m_heatmaps->replot(QCustomPlot::rpQueuedReplot);
 }
 
 }  // namespace moe::gui

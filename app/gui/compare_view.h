@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "plots/comparison.h"
+#include "plots/figure.h"
+
 #include <QString>
 #include <QWidget>
 
@@ -9,7 +12,6 @@
 
 class QComboBox;
 class QCustomPlot;
-class QHBoxLayout;
 class QListWidget;
 
 namespace moe::io {
@@ -18,8 +20,9 @@ struct TraceData;
 
 namespace moe::gui {
 
-/// Several runs side by side: one curve of the chosen metric per run on shared axes, and each
-/// run's load heatmap in a row beneath. Runs are added from trace files or from the run shown.
+/// Several runs side by side (plots/comparison.h): every run's curves of one figure (drops,
+/// collapse or losses) overlaid, a colour per run, and their load heatmaps side by side on one
+/// colour range. Runs are added from trace files or from the run shown.
 class CompareView : public QWidget {
     Q_OBJECT
 public:
@@ -29,18 +32,22 @@ public:
     void removeRun(int index);
     void clearRuns();
     int runCount() const { return static_cast<int>(m_runs.size()); }
-    /// The per-step dataset the curves show ("drop_fraction", ...).
-    QString metric() const;
-    bool setMetric(const QString& dataset);
+    /// The runs as the comparison figures take them (valid while the view keeps them).
+    std::vector<plots::RunSeries> series() const;
+    /// The figure of the curve plot: Drops, Collapse or Loss.
+    plots::FigureKind curveKind() const;
+    bool setCurveKind(plots::FigureKind kind);
 
     QCustomPlot* curvePlot() const { return m_curves; }
-    std::vector<QCustomPlot*> heatmapPlots() const { return m_heatmaps; }
+    QCustomPlot* heatmapPlot() const { return m_heatmaps; }
 
 signals:
     void addTraceRequested();
     void addCurrentRequested();
-    /// The user asked to export one of the view's plots (context menu).
+    /// The user asked to export one of the view's plots (context menu): as an image, or its
+    /// curves as CSV.
     void exportPlotRequested(QCustomPlot* plot, const QString& name);
+    void exportCsvRequested(QCustomPlot* plot, const QString& name);
 
 private:
     struct Run {
@@ -51,10 +58,9 @@ private:
     void offerExport(QCustomPlot* plot, const QString& name);
 
     QListWidget* m_list = nullptr;
-    QComboBox* m_metric = nullptr;
+    QComboBox* m_kind = nullptr;
     QCustomPlot* m_curves = nullptr;
-    QHBoxLayout* m_heatmapRow = nullptr;
-    std::vector<QCustomPlot*> m_heatmaps;
+    QCustomPlot* m_heatmaps = nullptr;
     std::vector<Run> m_runs;
 };
 

@@ -105,6 +105,9 @@ QCustomPlot* DashboardView::makePlot(plots::FigureKind kind, const QString& name
         QMenu menu;
         menu.addAction(tr("Export this plot (PNG, SVG, PDF)..."),
                        [this, plot, name] { emit exportPlotRequested(plot, name); });
+        if (plot != m_load)
+            menu.addAction(tr("Export its curves as CSV..."),
+                           [this, plot, name] { emit exportCsvRequested(plot, name); });
         menu.addAction(tr("Reset zoom"), [this, plot] {
             if (plot == m_load && m_heatmap) {
                 m_heatmap->showAllSteps();

@@ -50,6 +50,8 @@ public:
 signals:
     /// The user asked to export one plot (context menu).
     void exportPlotRequested(QCustomPlot* plot, const QString& name);
+    /// The user asked to export one plot's curves as CSV (context menu).
+    void exportCsvRequested(QCustomPlot* plot, const QString& name);
 
 private:
     void redraw();

@@ -12,6 +12,7 @@
 #include "app/gui/trace_follower.h"
 #include "core/io/hdf5_catalog.h"
 #include "core/io/trace_reader.h"
+#include "plots/curve_csv.h"
 #include "plots/trace_labels.h"
 
 #include <QApplication>
@@ -104,6 +105,8 @@ MainWindow::MainWindow(const QString& settingsPath, QWidget* parent)
             });
     connect(m_follower, &TraceFollower::failed, this, &MainWindow::reportError);
     connect(m_dashboard, &DashboardView::exportPlotRequested, this, &MainWindow::exportPlot);
+    connect(m_dashboard, &DashboardView::exportCsvRequested, this, &MainWindow::exportPlotCsv);
+    connect(m_compare, &CompareView::exportCsvRequested, this, &MainWindow::exportPlotCsv);
     connect(m_compare, &CompareView::addCurrentRequested, this, &MainWindow::compareShown);
     connect(m_compare, &CompareView::exportPlotRequested, this, &MainWindow::exportPlot);
     connect(m_compare, &CompareView::addTraceRequested, this, [this] {
@@ -413,6 +416,19 @@ void MainWindow::exportPlot(QCustomPlot* plot, const QString& name) {
         reportError(QString::fromStdString(written.error()));
     } else {
         m_log->info(tr("Plot written to %1").arg(path));
+    }
+}
+
+void MainWindow::exportPlotCsv(QCustomPlot* plot, const QString& name) {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export the %1 curves").arg(name),
+                                                      name + QStringLiteral(".csv"),
+                                                      tr("CSV (*.csv)"));
+    if (path.isEmpty()) return;
+    QString error;
+    if (plots::exportCsv(*plot, path, &error)) {
+        m_log->info(tr("Curves written to %1").arg(path));
+    } else {
+        reportError(error);
     }
 }
 

@@ -100,6 +100,7 @@ private:
     void stepOnce();
     void resetRun();
     void exportPlot(QCustomPlot* plot, const QString& name);
+    void exportPlotCsv(QCustomPlot* plot, const QString& name);
     void askExportDashboard();
     void askExportCurves();
     void askExportScenario();

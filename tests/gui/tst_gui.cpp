@@ -16,6 +16,7 @@
 #include "core/config/options.h"
 #include "core/io/trace_reader.h"
 #include "core/sim/simulation.h"
+#include "plots/curve_csv.h"
 #include "plots/trace_tree_model.h"
 
 #include <QAction>
@@ -398,17 +399,30 @@ void GuiTest::compareTwoTraces() {
     m_window->compareShown();
     moe::gui::CompareView& compare = m_window->compareView();
     QCOMPARE(compare.runCount(), 2);
-    QVERIFY(compare.setMetric("load_cv"));
+    QVERIFY(compare.setCurveKind(moe::plots::FigureKind::Drops));
+    // Every run's curves, named "<run>: <metric>", with every row of the run.
+    const auto curvesOf = [](QCustomPlot& plot, const QString& run, int points) {
+        int found = 0;
+        for (int i = 0; i < plot.graphCount(); ++i)
+            if (plot.graph(i)->name().startsWith(run + ": ") &&
+                plot.graph(i)->dataCount() == points)
+                ++found;
+        return found;
+    };
     QCustomPlot& curves = *compare.curvePlot();
-    QCOMPARE(curves.graphCount(), 2);
-    QCOMPARE(curves.graph(0)->dataCount(), 80);
-    QCOMPARE(curves.graph(1)->dataCount(), 50);
-    QVERIFY(curves.graph(0)->pen().color() != curves.graph(1)->pen().color());
-    QCOMPARE(compare.heatmapPlots().size(), size_t{2});
-    for (QCustomPlot* heatmap : compare.heatmapPlots()) QCOMPARE(heatmap->plottableCount(), 1);
+    QVERIFY(curvesOf(curves, "k1.h5", 80) >= 2);  // drop fraction and token drop fraction
+    QVERIFY(curvesOf(curves, "k2.h5", 50) >= 2);
+    QVERIFY(moe::plots::curvesCsv(curves).contains("k2.h5: "));
+    QVERIFY(compare.setCurveKind(moe::plots::FigureKind::Collapse));
+    QVERIFY(curvesOf(curves, "k1.h5", 80) >= 3);
+    int heatmaps = 0;
+    for (int i = 0; i < compare.heatmapPlot()->plottableCount(); ++i)
+        if (qobject_cast<QCPColorMap*>(compare.heatmapPlot()->plottable(i)) != nullptr) ++heatmaps;
+    QCOMPARE(heatmaps, 2);
     QVERIFY(!m_window->compareTrace(m_dir->filePath("none.h5")));
     compare.removeRun(0);
-    QCOMPARE(curves.graphCount(), 1);
+    QCOMPARE(compare.runCount(), 1);
+    QCOMPARE(curvesOf(curves, "k1.h5", 80), 0);
 }
 
 void GuiTest::exportsEachFormat() {
@@ -435,6 +449,13 @@ void GuiTest::exportsEachFormat() {
         QVERIFY(moe::gui::exportPlot(*plot, image.toStdString()).has_value());
         QCOMPARE(head(image, 4), QByteArray("\x89PNG"));
     }
+
+    const QString plotCsv = m_dir->filePath("drops.csv");
+    QString error;
+    QVERIFY2(moe::plots::exportCsv(*m_window->dashboard().plot(moe::plots::FigureKind::Drops),
+                                   plotCsv, &error),
+             qPrintable(error));
+    QVERIFY(head(plotCsv, 5).startsWith("step,"));
 
     const QString csv = m_dir->filePath("curves.csv");
     QVERIFY(m_window->exportCurvesTo(csv));
