@@ -128,8 +128,16 @@ void CompareView::redraw() {
     plots::drawComparison(*m_curves, runs, curveKind(), std::max(m_curves->width(), 800));
     plots::drawComparison(*m_heatmaps, runs, plots::FigureKind::Load,
                           std::max(m_heatmaps->width(), 800));
-    m_curves->replot(QCustomPlot::rpQueuedReplot);
-    m_heatmaps->replot(QCustomPlot::rpQueuedReplot);
+    // The figures' heading lists the runs, which the list beside them already shows; in a
+    // dock it only takes room (and is cut in a narrow one). Exports keep it (writeComparison).
+    for (QCustomPlot* plot : {m_curves, m_heatmaps}) {
+        QCPLayoutGrid* layout = plot->plotLayout();
+        if (layout->rowCount() > 1 && qobject_cast<QCPTextElement*>(layout->element(0, 0))) {
+            layout->removeAt(layout->rowColToIndex(0, 0));
+            layout->simplify();
+        }
+        plot->replot(QCustomPlot::rpQueuedReplot);
+    }
 }
 
 }  // namespace moe::gui
