@@ -50,7 +50,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     m_curves = new QCustomPlot;
     m_curves->setObjectName(QStringLiteral("compareCurves"));
     m_curves->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    m_curves->setMinimumSize(300, 150);
+    m_curves->setMinimumSize(380, 150);  // room for the legend of the metrics
     offerExport(m_curves, QStringLiteral("compare-curves"));
     splitter->addWidget(m_curves);
     m_heatmaps = new QCustomPlot;
