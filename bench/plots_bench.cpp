@@ -3,6 +3,9 @@
 // Run: QT_QPA_PLATFORM=offscreen build/ci/bench/plots_bench
 // - HeatmapReplot: replot of the 100,000 steps x 256 experts heatmap at 1200 x 600 (hover,
 //   resize without new columns); the `replot_ms` counter is QCustomPlot::replotTime().
+// - HeatmapFirstDraw: a new HeatmapView of that trace and its first replot: the load share of
+//   every row binned to the map's width (twice: once at the default 1000 columns, once at the
+//   pixel width after the layout), then drawn.
 // - HeatmapPanReplot: pan by a tenth of the run and replot: re-binning 90,000 rows x 256
 //   experts to one column per pixel, then drawing (what every mouse-drag step costs).
 // - DashboardRedraw/rows/experts/noisy: drawFigure(All) from scratch plus a replot at
@@ -87,6 +90,18 @@ void BM_HeatmapReplot(benchmark::State& state) {
     state.counters["map_width"] = view.parts().axes->width();
 }
 BENCHMARK(BM_HeatmapReplot)->Unit(benchmark::kMillisecond);
+
+void BM_HeatmapFirstDraw(benchmark::State& state) {
+    QCustomPlot plot;
+    showAt(plot, 1200, 600);
+    for (auto _ : state) {
+        plot.plotLayout()->clear();
+        plot.clearPlottables();
+        HeatmapView view(plot, *plot.plotLayout(), bigTrace());
+        plot.replot();
+    }
+}
+BENCHMARK(BM_HeatmapFirstDraw)->Unit(benchmark::kMillisecond);
 
 void BM_HeatmapPanReplot(benchmark::State& state) {
     QCustomPlot plot;
