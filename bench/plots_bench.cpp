@@ -3,10 +3,14 @@
 // Run: QT_QPA_PLATFORM=offscreen build/ci/bench/plots_bench
 // - HeatmapReplot: replot of the 100,000 steps x 256 experts heatmap at 1200 x 600 (hover,
 //   resize without new columns); the `replot_ms` counter is QCustomPlot::replotTime().
+// - HeatmapFirstDraw: a new HeatmapView of that trace and its first replot: the load share of
+//   every row binned to the map's width (twice: once at the default 1000 columns, once at the
+//   pixel width after the layout), then drawn.
 // - HeatmapPanReplot: pan by a tenth of the run and replot: re-binning 90,000 rows x 256
 //   experts to one column per pixel, then drawing (what every mouse-drag step costs).
-// - DashboardRedraw/rows/experts: drawFigure(All) from scratch plus a replot at 1600 x 1000,
-//   what a live view pays per update if it redraws the whole dashboard.
+// - DashboardRedraw/rows/experts/noisy: drawFigure(All) from scratch plus a replot at
+//   1600 x 1000, what a live view pays per update if it redraws the whole dashboard; noisy:1
+//   is the worst case of white-noise metrics.
 #include <benchmark/benchmark.h>
 
 #include "core/io/trace_reader.h"
@@ -16,14 +20,17 @@
 #include <QApplication>
 #include <qcustomplot.h>
 
+#include <cmath>
 #include <random>
 
 namespace moe::plots {
 namespace {
 
 /// A trace of `rows` steps over `experts` experts with random loads and every scalar the
-/// dashboard draws.
-io::TraceData randomTrace(int64_t rows, int experts) {
+/// dashboard draws: a trend that settles with 3 % noise like a real run's metrics, or, with
+/// `noisy`, values drawn uniformly from [0.01, 1.01] at every step (the worst case for the line
+/// plots: every segment spans most of the panel's height).
+io::TraceData randomTrace(int64_t rows, int experts, bool noisy = false) {
     io::TraceData data;
     data.nExperts = experts;
     data.nLayers = 1;
@@ -37,7 +44,10 @@ io::TraceData randomTrace(int64_t rows, int experts) {
                              "task_loss", "aux_loss", "z_loss"}) {
         std::vector<double>& values = data.scalars[name];
         values.resize(static_cast<size_t>(rows));
-        for (double& v : values) v = 0.01 + unit(rng);
+        for (size_t r = 0; r < values.size(); ++r) {
+            const double trend = 0.3 + 0.6 * std::exp(-static_cast<double>(r) / (0.1 * rows));
+            values[r] = noisy ? 0.01 + unit(rng) : trend * (0.97 + 0.06 * unit(rng));
+        }
     }
     for (const char* name : {"demand", "load", "dropped"}) {
         Eigen::MatrixXd& m = data.perExpert[name];
@@ -81,6 +91,18 @@ void BM_HeatmapReplot(benchmark::State& state) {
 }
 BENCHMARK(BM_HeatmapReplot)->Unit(benchmark::kMillisecond);
 
+void BM_HeatmapFirstDraw(benchmark::State& state) {
+    QCustomPlot plot;
+    showAt(plot, 1200, 600);
+    for (auto _ : state) {
+        plot.plotLayout()->clear();
+        plot.clearPlottables();
+        HeatmapView view(plot, *plot.plotLayout(), bigTrace());
+        plot.replot();
+    }
+}
+BENCHMARK(BM_HeatmapFirstDraw)->Unit(benchmark::kMillisecond);
+
 void BM_HeatmapPanReplot(benchmark::State& state) {
     QCustomPlot plot;
     showAt(plot, 1200, 600);
@@ -97,7 +119,8 @@ void BM_HeatmapPanReplot(benchmark::State& state) {
 BENCHMARK(BM_HeatmapPanReplot)->Unit(benchmark::kMillisecond);
 
 void BM_DashboardRedraw(benchmark::State& state) {
-    const io::TraceData data = randomTrace(state.range(0), static_cast<int>(state.range(1)));
+    const io::TraceData data =
+        randomTrace(state.range(0), static_cast<int>(state.range(1)), state.range(2) != 0);
     QCustomPlot plot;
     showAt(plot, 1600, 1000);
     for (auto _ : state) {
@@ -106,10 +129,12 @@ void BM_DashboardRedraw(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_DashboardRedraw)
-    ->Args({10000, 16})
-    ->Args({100000, 16})
-    ->Args({10000, 256})
-    ->Args({100000, 256})
+    ->ArgNames({"rows", "experts", "noisy"})
+    ->Args({10000, 16, 0})
+    ->Args({100000, 16, 0})
+    ->Args({10000, 256, 0})
+    ->Args({100000, 256, 0})
+    ->Args({10000, 16, 1})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

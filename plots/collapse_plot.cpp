@@ -8,8 +8,10 @@
 
 namespace moe::plots {
 
-QCPAxisRect* drawCollapsePlot(QCustomPlot& plot, QCPLayoutGrid& area, const io::TraceData& data) {
-    const Panel panel = addPanel(plot, area, QStringLiteral("Load balance and collapse"), true);
+QCPAxisRect* drawCollapsePlot(QCustomPlot& plot, QCPLayoutGrid& area, const io::TraceData& data,
+                          int maxPoints) {
+    const Panel panel = addPanel(plot, area, QStringLiteral("Load balance and collapse"), true,
+                                 maxPoints);
     QCPAxis& fraction = *panel.axes->axis(QCPAxis::atLeft);
     QCPAxis& ratio = *panel.axes->axis(QCPAxis::atRight);
     fraction.setLabel(QStringLiteral("fraction (0 to 1)"));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "plots/plot_panel.h"
+
 class QCustomPlot;
 class QCPAxisRect;
 class QCPLayoutGrid;
@@ -18,6 +20,8 @@ namespace moe::plots {
 /// - right, "ratio to mean demand": load_cv (std / mean, 0 = balanced) and max_over_mean
 ///   (1 = balanced, E = everything on one expert), which are unbounded.
 /// Returns the axes it drew on (owned by the plot).
-QCPAxisRect* drawCollapsePlot(QCustomPlot& plot, QCPLayoutGrid& area, const io::TraceData& data);
+/// Curves of more than `maxPoints` rows are drawn binned (addCurve).
+QCPAxisRect* drawCollapsePlot(QCustomPlot& plot, QCPLayoutGrid& area, const io::TraceData& data,
+                          int maxPoints = kDefaultCurvePoints);
 
 }  // namespace moe::plots

@@ -8,8 +8,10 @@
 
 namespace moe::plots {
 
-QCPAxisRect* drawDropsPlot(QCustomPlot& plot, QCPLayoutGrid& area, const io::TraceData& data) {
-    const Panel panel = addPanel(plot, area, QStringLiteral("Dropped by capacity"), true);
+QCPAxisRect* drawDropsPlot(QCustomPlot& plot, QCPLayoutGrid& area, const io::TraceData& data,
+                          int maxPoints) {
+    const Panel panel = addPanel(plot, area, QStringLiteral("Dropped by capacity"), true,
+                                 maxPoints);
     QCPAxis& fraction = *panel.axes->axis(QCPAxis::atLeft);
     fraction.setLabel(QStringLiteral("fraction"));
     if (const auto* values = findScalar(data, "drop_fraction"))

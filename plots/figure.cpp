@@ -5,6 +5,7 @@
 #include "plots/drops_plot.h"
 #include "plots/expert_load_heatmap.h"
 #include "plots/loss_plot.h"
+#include "plots/plot_panel.h"
 
 #include <qcustomplot.h>
 
@@ -17,7 +18,7 @@ namespace {
 /// which is the area less the axis margins.
 HeatmapOptions heatmapFor(int width) {
     HeatmapOptions options;
-    options.maxBins = std::max(1, width - 120);
+    options.maxBins = heatmapColumnsFor(width);
     return options;
 }
 
@@ -35,9 +36,10 @@ void drawDashboard(QCustomPlot& plot, QCPLayoutGrid& body, const io::TraceData& 
     body.setRowSpacing(20);
 
     QCPAxisRect* load = drawExpertLoadHeatmap(plot, *loadCell, data, heatmapFor(width / 2));
-    QCPAxisRect* drops = drawDropsPlot(plot, *dropsCell, data);
-    QCPAxisRect* collapse = drawCollapsePlot(plot, *collapseCell, data);
-    QCPAxisRect* loss = drawLossPlot(plot, *lossCell, data);
+    const int points = curvePointsFor(width / 2);
+    QCPAxisRect* drops = drawDropsPlot(plot, *dropsCell, data, points);
+    QCPAxisRect* collapse = drawCollapsePlot(plot, *collapseCell, data, points);
+    QCPAxisRect* loss = drawLossPlot(plot, *lossCell, data, points);
 
     // Same left and right margins within a column, so a step sits at the same x in both plots.
     drops->setMarginGroup(QCP::msLeft | QCP::msRight, load->marginGroup(QCP::msLeft));
@@ -92,13 +94,13 @@ void drawFigure(QCustomPlot& plot, const io::TraceData& data, FigureKind kind,
             drawExpertLoadHeatmap(plot, *body, data, heatmapFor(width));
             break;
         case FigureKind::Drops:
-            drawDropsPlot(plot, *body, data);
+            drawDropsPlot(plot, *body, data, curvePointsFor(width));
             break;
         case FigureKind::Collapse:
-            drawCollapsePlot(plot, *body, data);
+            drawCollapsePlot(plot, *body, data, curvePointsFor(width));
             break;
         case FigureKind::Loss:
-            drawLossPlot(plot, *body, data);
+            drawLossPlot(plot, *body, data, curvePointsFor(width));
             break;
         case FigureKind::All:
             drawDashboard(plot, *body, data, width);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "plots/figure_export.h"
 
+#include "plots/comparison.h"
 #include "plots/figure.h"
 
 #include <QBuffer>
@@ -79,6 +80,14 @@ tl::expected<void, std::string> writeFigure(const io::TraceData& data, FigureKin
                                             FigureSize size) {
     QCustomPlot plot;
     drawFigure(plot, data, kind, title, size.width);
+    return saveFigure(plot, path, size.width, size.height);
+}
+
+tl::expected<void, std::string> writeComparison(const std::vector<RunSeries>& runs,
+                                                FigureKind kind, const std::string& path,
+                                                FigureSize size) {
+    QCustomPlot plot;
+    drawComparison(plot, runs, kind, size.width);
     return saveFigure(plot, path, size.width, size.height);
 }
 

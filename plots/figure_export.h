@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 class QCustomPlot;
 
@@ -34,5 +35,13 @@ tl::expected<void, std::string> saveFigure(QCustomPlot& plot, const std::string&
 tl::expected<void, std::string> writeFigure(const io::TraceData& data, FigureKind kind,
                                             const std::string& title, const std::string& path,
                                             FigureSize size);
+
+struct RunSeries;
+
+/// Draws a comparison of `runs` (drawComparison) on a plot widget that is never shown and
+/// saves it to `path` as saveFigure does. Needs a QApplication.
+tl::expected<void, std::string> writeComparison(const std::vector<RunSeries>& runs,
+                                                FigureKind kind, const std::string& path,
+                                                FigureSize size);
 
 }  // namespace moe::plots

@@ -149,7 +149,12 @@ QString HeatmapView::describe(const HeatmapCell& cell) const {
 void HeatmapView::rebin() {
     if (m_parts.map == nullptr || m_data->step.empty()) return;
     const Eigen::MatrixXd* values = heatmapValues(*m_data, m_options.field);
-    if (values == nullptr) return;
+    if (values == nullptr) {
+        // A field this trace lacks: an empty map, not the cells of the previous field.
+        m_parts.map->data()->clear();
+        m_parts.binFirstRow.clear();
+        return;
+    }
     const QCPRange range = m_parts.axes->axis(QCPAxis::atBottom)->range();
     const auto [first, end] = rowsCovering(m_data->step, range.lower, range.upper);
     HeatmapOptions options = m_options;

@@ -41,8 +41,10 @@ std::vector<double> positiveOnly(const std::vector<double>& values) {
 
 }  // namespace
 
-QCPAxisRect* drawLossPlot(QCustomPlot& plot, QCPLayoutGrid& area, const io::TraceData& data) {
-    const Panel panel = addPanel(plot, area, QStringLiteral("Losses"), true);
+QCPAxisRect* drawLossPlot(QCustomPlot& plot, QCPLayoutGrid& area, const io::TraceData& data,
+                          int maxPoints) {
+    const Panel panel = addPanel(plot, area, QStringLiteral("Losses"), true,
+                                 maxPoints);
     QCPAxis& loss = *panel.axes->axis(QCPAxis::atLeft);
     loss.setLabel(QStringLiteral("loss (log scale)"));
     loss.setScaleType(QCPAxis::stLogarithmic);

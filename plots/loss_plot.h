@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "plots/plot_panel.h"
+
 class QCustomPlot;
 class QCPAxisRect;
 class QCPLayoutGrid;
@@ -18,6 +20,8 @@ namespace moe::plots {
 /// balancing losses are the stored values, before their coefficients, which the legend names
 /// from the scenario.
 /// Returns the axes it drew on (owned by the plot).
-QCPAxisRect* drawLossPlot(QCustomPlot& plot, QCPLayoutGrid& area, const io::TraceData& data);
+/// Curves of more than `maxPoints` rows are drawn binned (addCurve).
+QCPAxisRect* drawLossPlot(QCustomPlot& plot, QCPLayoutGrid& area, const io::TraceData& data,
+                          int maxPoints = kDefaultCurvePoints);
 
 }  // namespace moe::plots

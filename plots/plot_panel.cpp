@@ -8,14 +8,43 @@
 #include <qcustomplot.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace moe::plots {
 
-Panel addPanel(QCustomPlot& plot, QCPLayoutGrid& area, const QString& title, bool withLegend) {
+int curvePointsFor(int width) {
+    // One point per two pixels of the axes: a noisy metric binned to one per pixel still makes
+    // a line of tall segments, each of which QPainter fills span by span.
+    return std::max(100, (width - 150) / 2);
+}
+
+namespace {
+
+void styleLegend(QCPLegend& legend) {
+    legend.setLayer(QStringLiteral("legend"));
+    // Three entries a row keep the legend narrower than a dashboard panel.
+    legend.setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    legend.setWrap(3);
+    legend.setBorderPen(Qt::NoPen);
+    legend.setBrush(Qt::NoBrush);
+    legend.setMargins(QMargins(0, 0, 0, 0));
+    legend.setColumnSpacing(20);
+}
+
+}  // namespace
+
+int heatmapColumnsFor(int width) {
+    return std::max(1, width - 120);
+}
+
+Panel addPanel(QCustomPlot& plot, QCPLayoutGrid& area, const QString& title, bool withLegend,
+               int maxPoints) {
     QFont titleFont = plot.font();
     titleFont.setPointSizeF(10);
     titleFont.setBold(true);
     Panel panel;
+    panel.maxPoints = maxPoints;
     panel.title = new QCPTextElement(&plot, title, titleFont);
     area.addElement(0, 0, panel.title);
     if (withLegend) {
@@ -28,14 +57,7 @@ Panel addPanel(QCustomPlot& plot, QCPLayoutGrid& area, const QString& title, boo
         row->addElement(0, 1, panel.legend);
         row->addElement(0, 2, new QCPLayoutElement(&plot));
         row->setColumnStretchFactors({1.0, 0.001, 1.0});
-        panel.legend->setLayer(QStringLiteral("legend"));
-        // Three entries a row keep the legend narrower than a dashboard panel.
-        panel.legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-        panel.legend->setWrap(3);
-        panel.legend->setBorderPen(Qt::NoPen);
-        panel.legend->setBrush(Qt::NoBrush);
-        panel.legend->setMargins(QMargins(0, 0, 0, 0));
-        panel.legend->setColumnSpacing(20);
+        styleLegend(*panel.legend);
     }
     panel.axes = new QCPAxisRect(&plot);
     area.addElement(2, 0, panel.axes);
@@ -51,24 +73,95 @@ Panel addPanel(QCustomPlot& plot, QCPLayoutGrid& area, const QString& title, boo
     return panel;
 }
 
-QCPGraph* addSeries(QCustomPlot& plot, const Panel& panel, QCPAxis& valueAxis,
-                    const std::vector<int64_t>& step, const std::vector<double>& values,
-                    std::string_view dataset, const QString& name) {
-    MOELAB_ASSERT(step.size() == values.size(), "one value per step");
-    QVector<double> keys(static_cast<qsizetype>(step.size()));
-    for (size_t i = 0; i < step.size(); ++i)
-        keys[static_cast<qsizetype>(i)] = static_cast<double>(step[i]);
-    const QVector<double> ys(values.begin(), values.end());
+namespace {
 
-    QCPGraph* graph = plot.addGraph(panel.axes->axis(QCPAxis::atBottom), &valueAxis);
-    graph->setData(keys, ys, true);
+/// One curve reduced to bins of consecutive rows: mean, minimum and maximum of the finite
+/// values of each bin against the bin's mean step; NaN where a bin has none.
+struct CurveBins {
+    QVector<double> key, mean, low, high;
+    double rowsPerBin = 1;
+};
+
+CurveBins binCurve(const std::vector<int64_t>& step, const std::vector<double>& values,
+                   int64_t bins) {
+    const auto rows = static_cast<int64_t>(step.size());
+    CurveBins result;
+    result.rowsPerBin = static_cast<double>(rows) / static_cast<double>(bins);
+    for (int64_t b = 0; b < bins; ++b) {
+        const int64_t first = b * rows / bins;
+        const int64_t end = (b + 1) * rows / bins;
+        double keySum = 0, sum = 0;
+        double low = std::numeric_limits<double>::infinity();
+        double high = -low;
+        int64_t count = 0;
+        for (int64_t r = first; r < end; ++r) {
+            keySum += static_cast<double>(step[static_cast<size_t>(r)]);
+            const double v = values[static_cast<size_t>(r)];
+            if (!std::isfinite(v)) continue;
+            sum += v;
+            low = std::min(low, v);
+            high = std::max(high, v);
+            ++count;
+        }
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        result.key.push_back(keySum / static_cast<double>(end - first));
+        result.mean.push_back(count > 0 ? sum / static_cast<double>(count) : nan);
+        result.low.push_back(count > 0 ? low : nan);
+        result.high.push_back(count > 0 ? high : nan);
+    }
+    return result;
+}
+
+}  // namespace
+
+QCPGraph* addCurve(QCustomPlot& plot, const Panel& panel, QCPAxis& valueAxis,
+                   const std::vector<int64_t>& step, const std::vector<double>& values,
+                   const QPen& pen, const QString& name) {
+    MOELAB_ASSERT(step.size() == values.size(), "one value per step");
+    QCPAxis* stepAxis = panel.axes->axis(QCPAxis::atBottom);
+    QCPGraph* graph = plot.addGraph(stepAxis, &valueAxis);
     graph->setName(name);
-    graph->setPen(QPen(seriesColor(dataset), 1.5));
+    graph->setPen(pen);
     if (panel.legend != nullptr) graph->addToLegend(panel.legend);
+    if (panel.maxPoints <= 0 || static_cast<int64_t>(step.size()) <= panel.maxPoints) {
+        QVector<double> keys(static_cast<qsizetype>(step.size()));
+        for (size_t i = 0; i < step.size(); ++i)
+            keys[static_cast<qsizetype>(i)] = static_cast<double>(step[i]);
+        graph->setData(keys, QVector<double>(values.begin(), values.end()), true);
+        return graph;
+    }
+    const CurveBins bins = binCurve(step, values, panel.maxPoints);
+    graph->setData(bins.key, bins.mean, true);
+    // The band: the maximum graph filled down to the minimum graph, beneath every line.
+    QColor fill = pen.color();
+    fill.setAlpha(45);
+    QCPGraph* low = plot.addGraph(stepAxis, &valueAxis);
+    QCPGraph* high = plot.addGraph(stepAxis, &valueAxis);
+    low->setData(bins.key, bins.low, true);
+    high->setData(bins.key, bins.high, true);
+    for (QCPGraph* edge : {low, high}) {
+        edge->setName(QString());  // not "Graph n": unnamed graphs are not curves (CSV export)
+        edge->setPen(Qt::NoPen);
+        edge->setLayer(QStringLiteral("background"));
+    }
+    high->setBrush(fill);
+    high->setChannelFillGraph(low);
+    stepAxis->setLabel(QStringLiteral("step (curves: mean of %1 rows per point, band: their "
+                                      "min to max)")
+                           .arg(bins.rowsPerBin, 0, 'g', 3));
     return graph;
 }
 
+QCPGraph* addSeries(QCustomPlot& plot, const Panel& panel, QCPAxis& valueAxis,
+                    const std::vector<int64_t>& step, const std::vector<double>& values,
+                    std::string_view dataset, const QString& name) {
+    return addCurve(plot, panel, valueAxis, step, values, QPen(seriesColor(dataset), 1.5), name);
+}
+
 void drawUnderneath(QCustomPlot& plot, QCPGraph& graph) {
+    // A wide translucent pen on a noisy line makes QPainter stroke one self-intersecting path,
+    // which took minutes for 10,000 steps; drawn segment by segment it takes milliseconds.
+    plot.setPlottingHint(QCP::phFastPolylines, true);
     const QString underlay = QStringLiteral("underlay");
     if (plot.layer(underlay) == nullptr)
         plot.addLayer(underlay, plot.layer(QStringLiteral("main")), QCustomPlot::limBelow);
@@ -85,6 +178,16 @@ const std::vector<double>* findScalar(const io::TraceData& data, std::string_vie
     const auto found = data.scalars.find(std::string(name));
     if (found == data.scalars.end() || found->second.size() != data.step.size()) return nullptr;
     return &found->second;
+}
+
+QCPLegend* addSecondLegend(const Panel& panel) {
+    MOELAB_ASSERT(panel.legend != nullptr, "a panel with a legend");
+    auto* row = qobject_cast<QCPLayoutGrid*>(panel.legend->layout());
+    MOELAB_ASSERT(row != nullptr, "the legend row of addPanel");
+    auto* legend = new QCPLegend;
+    row->addElement(1, 1, legend);
+    styleLegend(*legend);
+    return legend;
 }
 
 QSharedPointer<QCPAxisTicker> expertTicker(int nExperts) {

@@ -13,6 +13,7 @@
 class QCustomPlot;
 class QCPAxis;
 class QCPAxisTicker;
+class QPen;
 class QCPAxisRect;
 class QCPGraph;
 class QCPLayoutGrid;
@@ -32,16 +33,44 @@ struct Panel {
     QCPAxisRect* axes = nullptr;  ///< owned by the plot
     QCPLegend* legend = nullptr;  ///< owned by the plot; nullptr for a panel made without one
     QCPTextElement* title = nullptr;  ///< owned by the plot
+    /// Most points a curve of this panel draws; 0 draws every row. See addCurve.
+    int maxPoints = 0;
 };
+
+/// Points a curve draws when no figure width says otherwise: about the pixel width of a panel.
+inline constexpr int kDefaultCurvePoints = 1000;
+
+/// Points per curve for a panel `width` pixels wide (less its axis margins): about one per
+/// two pixels of the axes.
+int curvePointsFor(int width);
+
+/// Heatmap columns for a panel `width` pixels wide: about one per pixel of the map (an image,
+/// as cheap at one column per pixel as at fewer).
+int heatmapColumnsFor(int width);
 
 /// Fills `area`, an empty layout grid of `plot`, with a panel: the title in row 0, the legend
 /// (if `withLegend`) in row 1 and the axes in row 2, with the x axis labelled "step". A panel
-/// without a legend may put another key (a colour scale) in row 1.
-Panel addPanel(QCustomPlot& plot, QCPLayoutGrid& area, const QString& title, bool withLegend);
+/// without a legend may put another key (a colour scale) in row 1. `maxPoints` bounds its
+/// curves (Panel::maxPoints).
+Panel addPanel(QCustomPlot& plot, QCPLayoutGrid& area, const QString& title, bool withLegend,
+               int maxPoints = 0);
 
-/// Adds a line of `values` against `step` on the panel's x axis and `valueAxis`, in the colour
-/// of `dataset` (seriesColor), listed in the panel's legend as `name`. NaN values (a metric that
-/// does not apply) leave gaps. Precondition (asserted): step.size() == values.size().
+/// Adds a second legend below the legend of `panel` (which must have one), styled the same:
+/// for a key of another kind (a comparison's metrics below its runs). Owned by the plot.
+QCPLegend* addSecondLegend(const Panel& panel);
+
+/// Adds a line of `values` against `step` on the panel's x axis and `valueAxis`, drawn with
+/// `pen`, listed in the panel's legend as `name`. NaN values (a metric that does not apply)
+/// leave gaps. When there are more rows than panel.maxPoints (> 0), the line is the mean of
+/// bins of consecutive rows, one point per bin, over a light band from each bin's minimum to its
+/// maximum (two unnamed graphs, kept out of the legend), and the step axis label says so: a
+/// noisy metric of 100,000 steps then draws as fast as one of 1,000, and no spike is lost.
+/// Returns the line. Precondition (asserted): step.size() == values.size().
+QCPGraph* addCurve(QCustomPlot& plot, const Panel& panel, QCPAxis& valueAxis,
+                   const std::vector<int64_t>& step, const std::vector<double>& values,
+                   const QPen& pen, const QString& name);
+
+/// addCurve in the colour of `dataset` (seriesColor), 1.5 pixels wide.
 QCPGraph* addSeries(QCustomPlot& plot, const Panel& panel, QCPAxis& valueAxis,
                     const std::vector<int64_t>& step, const std::vector<double>& values,
                     std::string_view dataset, const QString& name);

@@ -106,10 +106,10 @@ void drawDomainMatrix(QCustomPlot& plot, QCPLayoutGrid& area, const io::TraceDat
     const bool firstChoice = count == DomainCount::FirstChoice;
     const Panel panel = addPanel(
         plot, area,
-        QStringLiteral("Snapshot of step %1: %2 by domain and expert")
+        QStringLiteral("Snapshot of step %1: %2")
             .arg(snapshot.step)
-            .arg(firstChoice ? QStringLiteral("tokens by first choice")
-                             : QStringLiteral("kept assignments")),
+            .arg(firstChoice ? QStringLiteral("tokens by domain and first-choice expert")
+                             : QStringLiteral("kept assignments by domain and expert")),
         false);
     QCPAxis& expertAxis = *panel.axes->axis(QCPAxis::atBottom);
     QCPAxis& domainAxis = *panel.axes->axis(QCPAxis::atLeft);

@@ -7,12 +7,15 @@
 #include <boost/program_options.hpp>
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <list>
 #include <string>
 #include <vector>
 
 #if MOELAB_WITH_PLOTS
 #include "core/io/trace_reader.h"
+#include "plots/comparison.h"
 #include "plots/figure.h"
 #include "plots/figure_export.h"
 #include "plots/trace_labels.h"
@@ -25,7 +28,7 @@ namespace moe::app {
 namespace {
 
 struct PlotArguments {
-    std::string trace;
+    std::vector<std::string> traces;  ///< one: its figure; several: a comparison
     std::string out;
     std::string kind = "all";
     int width = 0;   ///< 0: the kind's default
@@ -47,17 +50,17 @@ void quietQtMessages(QtMsgType type, const QMessageLogContext& context, const QS
 bool parseArguments(const std::vector<std::string>& args, PlotArguments& a) {
     namespace po = boost::program_options;
     po::options_description desc("plot options");
-    desc.add_options()("trace", po::value(&a.trace), "trace file")(
+    desc.add_options()("trace", po::value(&a.traces), "trace file(s)")(
         "out", po::value(&a.out), "figure file: .png, .svg or .pdf")(
         "kind", po::value(&a.kind), "load | drops | collapse | loss | all")(
         "width", po::value(&a.width), "width in pixels")(
         "height", po::value(&a.height), "height in pixels")("layer", po::value(&a.layer),
                                                             "MoE layer (group layer_<l>)");
     po::positional_options_description positional;
-    positional.add("trace", 1);
+    positional.add("trace", -1);
     po::variables_map vm;
     if (!parseCommandArguments("plot", args, desc, positional, vm)) return false;
-    if (a.trace.empty()) {
+    if (a.traces.empty()) {
         fmt::print(stderr, "moelab plot: no trace given (moelab plot TRACE.h5 --out FIG.png)\n");
         return false;
     }
@@ -98,18 +101,26 @@ int plotCommand(const std::vector<std::string>& args) {
         fmt::print(stderr, "moelab plot: {}: unknown image type; use .png, .svg or .pdf\n", a.out);
         return kExitBadInput;
     }
-    plots::FigureSize size = plots::defaultFigureSize(*kind);
+    const bool comparison = a.traces.size() > 1;
+    plots::FigureSize size = comparison
+                                 ? plots::defaultComparisonSize(*kind, static_cast<int>(a.traces.size()))
+                                 : plots::defaultFigureSize(*kind);
     if (a.width > 0) size.width = a.width;
     if (a.height > 0) size.height = a.height;
 
-    const auto data = io::readTrace(a.trace, a.layer);
-    if (!data) {
-        fmt::print(stderr, "moelab plot: {}\n", data.error());
-        return kExitBadInput;
-    }
-    if (data->rows == 0) {
-        fmt::print(stderr, "moelab plot: {}: the trace holds no steps yet\n", a.trace);
-        return kExitBadInput;
+    // std::list: the runs point into it, and it never moves what it holds.
+    std::list<io::TraceData> traces;
+    for (const std::string& path : a.traces) {
+        auto data = io::readTrace(path, a.layer);
+        if (!data) {
+            fmt::print(stderr, "moelab plot: {}\n", data.error());
+            return kExitBadInput;
+        }
+        if (data->rows == 0) {
+            fmt::print(stderr, "moelab plot: {}: the trace holds no steps yet\n", path);
+            return kExitBadInput;
+        }
+        traces.push_back(std::move(*data));
     }
 
     // Without a display Qt aborts at start-up; offscreen renders the same images (ENV.md §3).
@@ -120,9 +131,24 @@ int plotCommand(const std::vector<std::string>& args) {
     char* qtArgv[] = {programName, nullptr};
     const QApplication application(qtArgc, qtArgv);
 
-    const std::string title =
-        plots::figureTitle(*data, a.layer, std::filesystem::path(a.trace).filename().string());
-    const auto written = plots::writeFigure(*data, *kind, title, a.out, size);
+    tl::expected<void, std::string> written;
+    if (comparison) {
+        // Runs are named by file name, or by the path as given when two names are the same.
+        std::vector<plots::RunSeries> runs;
+        auto trace = traces.begin();
+        for (const std::string& path : a.traces) {
+            const std::string name = std::filesystem::path(path).filename().string();
+            const bool unique = std::count_if(a.traces.begin(), a.traces.end(), [&](const auto& p) {
+                                    return std::filesystem::path(p).filename() == name;
+                                }) == 1;
+            runs.push_back({QString::fromStdString(unique ? name : path), &*trace++});
+        }
+        written = plots::writeComparison(runs, *kind, a.out, size);
+    } else {
+        const std::string title = plots::figureTitle(
+            traces.front(), a.layer, std::filesystem::path(a.traces.front()).filename().string());
+        written = plots::writeFigure(traces.front(), *kind, title, a.out, size);
+    }
     if (!written) {
         fmt::print(stderr, "moelab plot: {}\n", written.error());
         return kExitBadInput;

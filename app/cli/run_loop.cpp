@@ -98,6 +98,7 @@ RunOutcome runToTrace(Simulation& sim, const std::string& tracePath, const RunHo
 
     try {
         while (sim.stepIndex() < cfg.train.steps) {
+            if (hooks.beforeStep) hooks.beforeStep();
             if (hooks.stop != nullptr && hooks.stop->load() != 0) {
                 outcome.status = RunStatus::Stopped;
                 break;

@@ -23,6 +23,10 @@ struct RunHooks {
     const std::atomic<int>* stop = nullptr;
     /// Called after every step with its metrics, on the running thread.
     std::function<void(const StepStats&)> onStep;
+    /// Called before every step, before `stop` is checked, on the running thread. The desktop
+    /// app blocks here while a run is paused and releases one step at a time; a stop request
+    /// should release it so the run ends promptly.
+    std::function<void()> beforeStep;
     /// Held around every trace-file operation. HDF5 keeps library-wide state, so runs on
     /// several threads share one mutex and never enter it at the same time; null for one run.
     std::mutex* traceMutex = nullptr;

@@ -219,6 +219,20 @@ TEST(HeatmapView, FieldAndStatisticCanChange) {
     EXPECT_TRUE(view.describe(*cell).contains("max of")) << view.describe(*cell).toStdString();
 }
 
+TEST(HeatmapView, AFieldTheTraceLacksShowsNothing) {
+    io::TraceData data = countingTrace(100, 2);
+    data.perExpert.erase("dropped");
+    QCustomPlot plot;
+    HeatmapView view(plot, emptyLayout(plot), data);
+    plot.replot();
+    ASSERT_TRUE(view.cellAt(pixelOf(view, 50, 1)));
+    view.setField(HeatmapField::Dropped);
+    EXPECT_TRUE(view.parts().map->data()->isEmpty());
+    EXPECT_FALSE(view.cellAt(pixelOf(view, 50, 1)));
+    view.setField(HeatmapField::Demand);
+    EXPECT_EQ(view.parts().map->data()->keySize(), 100);
+}
+
 TEST(HeatmapView, GrowingDataKeepsFollowingTheEnd) {
     const io::TraceData small = countingTrace(100, 2);
     const io::TraceData large = countingTrace(200, 2);

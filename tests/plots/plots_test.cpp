@@ -205,6 +205,41 @@ TEST(LinePlots, DropsHoldEveryStep) {
               graphNamed(plot, "token_drop_fraction")->pen().color());
 }
 
+TEST(LinePlots, LongCurvesDrawBinMeansOverAMinMaxBand) {
+    const io::TraceData data = makeTrace(5000, 4);
+    QCustomPlot plot;
+    QCPAxisRect* axes = drawDropsPlot(plot, emptyLayout(plot), data, 100);
+    QCPGraph* line = graphNamed(plot, "drop_fraction");
+    ASSERT_NE(line, nullptr);
+    ASSERT_EQ(line->data()->size(), 100);
+    const std::vector<double>& values = data.scalars.at("drop_fraction");
+    // Bin 7 holds rows 350-399 (steps 3500-3990).
+    double sum = 0, low = 1e9, high = -1e9;
+    for (size_t r = 350; r < 400; ++r) {
+        sum += values[r];
+        low = std::min(low, values[r]);
+        high = std::max(high, values[r]);
+    }
+    EXPECT_DOUBLE_EQ(line->data()->at(7)->key, 10 * (350 + 399) / 2.0);
+    EXPECT_NEAR(line->data()->at(7)->value, sum / 50, 1e-12);
+    // Two unnamed band graphs per curve, the upper filled down to the lower.
+    ASSERT_EQ(plot.graphCount(), 6);
+    std::vector<QCPGraph*> bands;
+    for (int i = 0; i < plot.graphCount(); ++i)
+        if (plot.graph(i)->name().isEmpty()) bands.push_back(plot.graph(i));
+    ASSERT_EQ(bands.size(), 4u);
+    EXPECT_EQ(bands[1]->channelFillGraph(), bands[0]);
+    EXPECT_DOUBLE_EQ(bands[0]->data()->at(7)->value, low);
+    EXPECT_DOUBLE_EQ(bands[1]->data()->at(7)->value, high);
+    EXPECT_EQ(axes->axis(QCPAxis::atBottom)->label(),
+              "step (curves: mean of 50 rows per point, band: their min to max)");
+    // The legend lists the curves only.
+    int entries = 0;
+    for (QCPLayoutElement* element : plot.plotLayout()->elements(true))
+        if (auto* legend = qobject_cast<QCPLegend*>(element)) entries += legend->itemCount();
+    EXPECT_EQ(entries, 2);
+}
+
 TEST(LinePlots, CollapseSplitsBoundedAndUnboundedAxes) {
     const io::TraceData data = makeTrace(60, 5);
     QCustomPlot plot;
