@@ -18,7 +18,8 @@ void LiveTrace::begin(const ScenarioConfig& config) {
     m_header.scenario = config.scenarioText;
     m_header.routerKind = std::string(enumName(config.router.kind));
     m_header.seed = config.seed;
-    m_header.nExperts = config.model.experts + config.model.nullExperts;
+    // One column per expert of the whole run, added ones included, as the trace has.
+    m_header.nExperts = maxExperts(config.events, config.model.experts) + config.model.nullExperts;
     m_header.nLayers = 1;
     m_every = config.trace.every;
     m_step.clear();
@@ -36,9 +37,15 @@ void LiveTrace::append(const StepStats& stats) {
             [&](auto member) {
                 using Member = std::remove_cvref_t<decltype(stats.*member)>;
                 if constexpr (std::is_same_v<Member, std::vector<double>>) {
+                    // Probe losses (per domain) are read from the trace once the run ends.
+                    if (spec.kind != io::DatasetKind::PerExpert) return;
                     const std::vector<double>& row = stats.*member;
-                    MOELAB_ASSERT(row.size() == nExperts, "a per-expert row has E entries");
                     auto& column = m_perExpert[std::string(spec.name)];
+                    if (row.empty() && spec.emptyFill) {  // a run without events
+                        column.insert(column.end(), nExperts, *spec.emptyFill);
+                        return;
+                    }
+                    MOELAB_ASSERT(row.size() == nExperts, "a per-expert row has E entries");
                     column.insert(column.end(), row.begin(), row.end());
                 } else {
                     m_scalars[std::string(spec.name)].push_back(

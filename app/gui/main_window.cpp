@@ -357,6 +357,7 @@ void MainWindow::showData(std::shared_ptr<const io::TraceData> trace, const QStr
 }
 
 void MainWindow::onRunFinished(const RunResult& result) {
+    m_lastRunTrace = result.tracePath;
     if (!m_liveSource.isEmpty()) {
         m_refreshTimer.stop();
         refreshLive();

@@ -62,6 +62,8 @@ void SimulationWorker::run(const ScenarioConfig& config, const QString& tracePat
     };
     const app::RunOutcome outcome = app::runToTrace(*sim, tracePath.toStdString(), hooks);
     send();
+    // A completed run's trace has its final name; a stopped or failed one stays NAME.partial.
+    if (!outcome.tracePath.empty()) result.tracePath = QString::fromStdString(outcome.tracePath);
     result.status = statusOf(outcome.status);
     result.error = QString::fromStdString(outcome.error);
     result.steps = outcome.steps;

@@ -3,6 +3,8 @@
 
 #include "core/io/trace_reader.h"
 
+#include <QFileInfo>
+
 namespace moe::gui {
 
 TraceFollower::TraceFollower(QObject* parent) : QObject(parent) {
@@ -25,6 +27,15 @@ void TraceFollower::stop() {
 }
 
 bool TraceFollower::poll() {
+    // A run writes NAME.partial and renames it to NAME when it completes: follow the rename.
+    const QString partialSuffix = QStringLiteral(".partial");
+    if (m_path.endsWith(partialSuffix) && !QFileInfo::exists(m_path)) {
+        const QString finalPath = m_path.left(m_path.size() - partialSuffix.size());
+        if (QFileInfo::exists(finalPath)) {
+            m_path = finalPath;
+            m_rows = -1;
+        }
+    }
     const std::string path = m_path.toStdString();
     const auto header = io::readTraceHeader(path);
     auto fail = [this](const std::string& error) {

@@ -16,6 +16,8 @@ namespace moe::gui {
 
 /// Keeps a trace file shown while another process may still be writing it: reads it at once,
 /// then polls its header (HDF5 SWMR read, cheap) and reads it again whenever it has more rows.
+/// A run in progress writes NAME.partial; when that file is renamed to NAME (the run completed),
+/// the follower moves on to NAME.
 class TraceFollower : public QObject {
     Q_OBJECT
 public:

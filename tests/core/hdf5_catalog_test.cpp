@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Describing HDF5 files for the trace browser: traces, dumped streams and odd files.
 #include "core/io/hdf5_catalog.h"
+#include "core/io/trace_schema.h"
 #include "core/io/trace_writer.h"
 #include "tests/core/h5_test_files.h"
 
@@ -62,7 +63,8 @@ TEST_F(Hdf5CatalogTest, TraceShowsShapesChunksFiltersAndTheScenario) {
     const std::string file = writeTrace(path("trace.h5"), 25);
     const auto root = describeHdf5File(file);
     ASSERT_TRUE(root) << root.error();
-    EXPECT_EQ(hdf5FileSummary(*root), "moelab trace (schema 1.1, 1 layer(s), 4 experts, 25 steps)");
+    EXPECT_EQ(hdf5FileSummary(*root), "moelab trace (schema " + std::string(kSchemaVersion) +
+                                          ", 1 layer(s), 4 experts, 25 steps)");
     const Hdf5Node* demand = findHdf5Node(*root, "/layer_0/demand");
     ASSERT_NE(demand, nullptr);
     EXPECT_EQ(demand->kind, Hdf5NodeKind::Dataset);

@@ -376,10 +376,12 @@ void GuiTest::followsATraceAnotherProcessWrites() {
     QProcess run;
     run.start(QStringLiteral(MOELAB_CLI), args);
     QVERIFY(run.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(path) && m_window->openTrace(path), 20000);
+    // The run writes growing.h5.partial and renames it to growing.h5 when it completes.
+    const QString partial = path + QStringLiteral(".partial");
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(partial) && m_window->openTrace(partial), 20000);
     moe::gui::TraceFollower follower;
     QSignalSpy updated(&follower, &moe::gui::TraceFollower::updated);
-    QVERIFY(follower.follow(path));
+    QVERIFY(follower.follow(partial));
     follower.setInterval(20);
     const int64_t first = m_window->dashboard().data()->rows;
     QVERIFY(run.waitForFinished(60000));
@@ -387,6 +389,7 @@ void GuiTest::followsATraceAnotherProcessWrites() {
     QTRY_COMPARE_WITH_TIMEOUT(m_window->dashboard().data()->rows, 4000, 10000);
     QVERIFY2(first < 4000, "the trace was opened while it was written");
     QVERIFY(updated.count() >= 1);
+    QTRY_COMPARE_WITH_TIMEOUT(follower.path(), path, 5000);  // followed the rename
 }
 
 void GuiTest::compareTwoTraces() {
