@@ -2,6 +2,8 @@
 # Builds the libFuzzer targets (CMake preset "fuzz": clang-14, ASan+UBSan) and runs each for
 # SECONDS (default 60) on its seed corpus. Exit 1 if any target found a crash, hang or leak.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]      e.g. scripts/fuzz.sh 3600 fuzz_trace_reader
+# With FUZZ_RUNS=N each target runs N inputs from a fixed seed instead (stopping at 2 x SECONDS
+# at the latest), so a run on a fresh checkout is repeatable: CI uses it.
 # New corpus entries go to build/fuzz/corpus/<target>/ (kept between runs; fuzz/corpus/ holds
 # only the checked-in seeds), crashing inputs to build/fuzz/artifacts/<target>/ and each log to
 # build/fuzz/logs/<target>.log. See docs/fuzzing.md.
@@ -30,6 +32,11 @@ fi
 cmake --preset fuzz "${launcher[@]}" >/dev/null
 cmake --build --preset fuzz
 
+limit=(-max_total_time="$seconds")
+if [ -n "${FUZZ_RUNS:-}" ]; then
+  limit=(-runs="$FUZZ_RUNS" -seed=1 -max_total_time=$((2 * seconds)))
+fi
+
 out=build/fuzz
 failed=()
 for t in "${targets[@]}"; do
@@ -45,7 +52,7 @@ for t in "${targets[@]}"; do
       ASAN_OPTIONS=allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS} \
       LSAN_OPTIONS=suppressions=$PWD/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS} \
       "$out/fuzz/$t" \
-      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=8192 \
+      "${limit[@]}" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=8192 \
       -print_final_stats=1 \
       -artifact_prefix="$out/artifacts/$t/" \
       "$out/corpus/$t" "fuzz/corpus/$t" >"$out/logs/$t.log" 2>&1; then
