@@ -64,7 +64,7 @@ for stage in "${stages[@]}"; do
     fuzz)
       start=$SECONDS
       # A fixed number of inputs from a fixed seed: the same checkout fuzzes the same way.
-      FUZZ_RUNS="${FUZZ_RUNS:-2000}" ./scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+      FUZZ_RUNS="${FUZZ_RUNS:-10000}" ./scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
       timings+=("$(printf '%-5s build and %s s per target: %4d s' fuzz "${FUZZ_SECONDS:-60}" $((SECONDS - start)))")
       ;;
   esac

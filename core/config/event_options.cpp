@@ -207,7 +207,11 @@ std::optional<std::pair<std::string, std::string>> splitEventOption(std::string_
 
 std::vector<EventConfig> parseEvents(const EventEntries& entries, std::vector<Issue>& issues) {
     std::vector<EventConfig> events;
-    for (const auto& [name, keys] : entries) {
+    // Named references rather than structured bindings: clang 14 (the fuzz build) cannot
+    // capture a structured binding in a lambda.
+    for (const auto& named : entries) {
+        const std::string& name = named.first;
+        const auto& keys = named.second;
         EventConfig event;
         event.name = name;
         const auto issue = [&](const std::string& key, const EventEntry& where, std::string text) {
@@ -223,7 +227,9 @@ std::vector<EventConfig> parseEvents(const EventEntries& entries, std::vector<Is
             continue;
         }
         bool ok = true;
-        for (const auto& [key, entry] : keys) {
+        for (const auto& keyed : keys) {
+            const std::string& key = keyed.first;
+            const EventEntry& entry = keyed.second;
             const auto known = std::find_if(eventKeys().begin(), eventKeys().end(),
                                             [&](const EventKey& k) { return k.key == key; });
             if (known == eventKeys().end()) {
