@@ -229,7 +229,8 @@ std::optional<std::string> checkRootGroupHeap(const std::string& path) {
     };
     // The superblock is at 0 or after a user block of 512, 1024, 2048, ... bytes.
     static constexpr unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    std::array<unsigned char, 96> block{};
+    // Version 1's root entry ends at byte 100 (its heap address is bytes 92-99): read 128.
+    std::array<unsigned char, 128> block{};
     uint64_t superblock = 0;
     while (!read(superblock, block.data(), block.size()) ||
            std::memcmp(block.data(), kSignature, sizeof kSignature) != 0) {
@@ -244,6 +245,7 @@ std::optional<std::string> checkRootGroupHeap(const std::string& path) {
     const size_t rootEntry = addresses + 32;  // after base, free-space, end-of-file, driver
     const uint64_t cacheType = littleEndian(block.data() + rootEntry + 16, 4);
     if (cacheType != 1) return std::nullopt;  // no symbol table cached in the root entry
+    static_assert(28 + 32 + 40 <= std::tuple_size_v<decltype(block)>, "the root entry fits");
     const uint64_t heap = littleEndian(block.data() + rootEntry + 32, 8);
     const auto corrupt = [&](const std::string& what) {
         return fmt::format("corrupt root group: its local heap at address {} {}", heap, what);
