@@ -36,7 +36,6 @@ const std::regex kRankFile(R"(router_trace_rank(\d+)\.jsonl)");
 struct Aggregate {
     std::vector<double> demand, load;
     int64_t tokens = 0;
-    int64_t assignments = 0;
     int64_t droppedAssignments = 0;
     int64_t droppedTokens = 0;
     int64_t pickedOnce = 0;
@@ -355,7 +354,6 @@ MegatronImportResult importMegatron(const MegatronImportOptions& options) {
                 a.pickedMany += keptHere >= 2 ? 1 : 0;
             }
             a.tokens += tokens;
-            a.assignments += int64_t{tokens} * k;
             a.capacity = (capacity == kUnlimitedCapacity || a.capacity == kUnlimitedCapacity)
                              ? kUnlimitedCapacity : a.capacity + capacity;
             a.ranks.insert(r.rank);

@@ -17,6 +17,7 @@ StepStats mergeStepParts(const std::vector<StepPart>& parts) {
     for (auto* v : {&m.demand, &m.load, &m.dropped, &m.importance, &m.meanScore}) v->assign(experts, 0.0);
     double tokens = 0, assignments = 0;
     double droppedAssignments = 0, droppedTokens = 0, once = 0, many = 0;
+    double kept = 0, keptNull = 0;
     double entropy = 0, task = 0, aux = 0, z = 0, importanceLoss = 0, loadLoss = 0, seqAux = 0, total = 0;
     m.capacity = 0;
     for (const StepPart& p : parts) {
@@ -48,19 +49,16 @@ StepStats mergeStepParts(const std::vector<StepPart>& parts) {
         loadLoss += s.loadLoss * t;
         seqAux += s.seqAuxLoss * t;
         total += s.totalLoss * t;
+        double partKept = 0;
+        for (double l : s.load) partKept += l;
+        kept += partKept;
+        keptNull += s.nullFraction * partKept;
     }
     for (double& score : m.meanScore) score /= tokens;
     m.dropFraction = droppedAssignments / assignments;
     m.tokenDropFraction = droppedTokens / tokens;
     m.pickedOnceFraction = once / tokens;
     m.pickedManyFraction = many / tokens;
-    double kept = 0, keptNull = 0;
-    for (const StepPart& p : parts) {
-        double partKept = 0;
-        for (double l : p.stats.load) partKept += l;
-        kept += partKept;
-        keptNull += p.stats.nullFraction * partKept;
-    }
     m.nullFraction = kept > 0 ? keptNull / kept : 0;
     m.routerEntropy = entropy / tokens;
     m.taskLoss = task / tokens;
