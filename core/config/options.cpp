@@ -731,6 +731,16 @@ po::parsed_options parseOverrides(const std::vector<std::string>& tokens,
                                   EventEntries& events) {
     const po::options_description& options = scenarioOptions();
     std::vector<std::string> args;
+    // The value of option `name` in `token` ("--name=value"), or else the next token (then
+    // consumed, i advances); nothing after reporting a missing value.
+    const auto takeValue = [&](size_t& i, const std::string& name, size_t equals,
+                               const std::string& token) -> std::optional<std::string> {
+        if (equals != std::string::npos) return token.substr(equals + 1);
+        if (i + 1 < tokens.size()) return tokens[++i];
+        issues.push_back({Issue::Severity::Error, kCommandLine, 0, name,
+                          fmt::format("missing value; write --{}=VALUE", name)});
+        return std::nullopt;
+    };
     for (size_t i = 0; i < tokens.size(); ++i) {
         const std::string& token = tokens[i];
         const size_t start = std::min(token.find_first_not_of('-'), token.size());
@@ -744,17 +754,8 @@ po::parsed_options parseOverrides(const std::vector<std::string>& tokens,
         }
         // --event.NAME.key=value sets (or replaces) a key of an event section.
         if (const auto event = splitEventOption(name)) {
-            std::string value;
-            if (equals != std::string::npos) {
-                value = token.substr(equals + 1);
-            } else if (i + 1 < tokens.size()) {
-                value = tokens[++i];
-            } else {
-                issues.push_back({Issue::Severity::Error, kCommandLine, 0, name,
-                                  fmt::format("missing value; write --{}=VALUE", name)});
-                continue;
-            }
-            events[event->first][event->second] = EventEntry{value, kCommandLine, 0};
+            const auto value = takeValue(i, name, equals, token);
+            if (value) events[event->first][event->second] = EventEntry{*value, kCommandLine, 0};
             continue;
         }
         if (options.find_nothrow(name, false) == nullptr) {
@@ -762,16 +763,9 @@ po::parsed_options parseOverrides(const std::vector<std::string>& tokens,
             if (equals == std::string::npos) ++i;  // skip its value
             continue;
         }
-        std::string value;
-        if (equals != std::string::npos) {
-            value = token.substr(equals + 1);
-        } else if (i + 1 < tokens.size()) {
-            value = tokens[++i];
-        } else {
-            issues.push_back({Issue::Severity::Error, kCommandLine, 0, name,
-                              fmt::format("missing value; write --{}=VALUE", name)});
-            continue;
-        }
+        const auto taken = takeValue(i, name, equals, token);
+        if (!taken) continue;
+        std::string value = *taken;
         // Boost rejects "--name=" (empty adjacent value) but takes an empty next token.
         if (value.empty()) {
             args.push_back("--" + name);
